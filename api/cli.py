@@ -1,0 +1,199 @@
+"""The ``moc-catalog`` command line. Each command is a few lines calling catalog services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy import Engine
+
+from api.progress import progress_bar
+from api.settings import Settings
+from catalog import migrate
+from catalog.db import make_engine, session_scope
+from catalog.demo_load import load_demo
+from catalog.errors import CatalogError
+from catalog.importers import detect_format, read_records
+from catalog.imports import ImportReport, import_records
+from catalog.providers import add_provider, create_key
+from catalog.repository import count_activities
+
+app = typer.Typer(help="MOC Catalog: CME activities registered for MOC.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+providers_app = typer.Typer(help="Accredited providers and their API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(providers_app, name="providers")
+err = Console(stderr=True)
+DEMO_SIZE = 50_000
+LARGE_FILE = 1_000_000  # bytes; smaller imports finish before a bar is worth drawing
+
+
+def load_settings() -> Settings:
+    """Read the settings once, naming the variable of any bad value."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for e in exc.errors():
+            name = "MOC_" + "_".join(str(p) for p in e["loc"]).upper()
+            err.print(f"[red]error:[/] {name}: {e['msg']}")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def catalog_engine(*, upgrade: bool = False) -> Iterator[Engine]:
+    """Open the catalog database; migrate it first when asked, else insist it is current."""
+    engine = make_engine(load_settings().catalog_url())
+    try:
+        if upgrade:
+            migrate.upgrade(engine)
+        else:
+            migrate.check_schema(engine)
+        yield engine
+    except CatalogError as exc:
+        err.print(f"[red]error:[/] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the catalog database to the newest schema."""
+    with catalog_engine(upgrade=True) as engine:
+        where = engine.url.render_as_string()  # the password, if any, is masked
+        err.print(f"catalog schema at {migrate.current_revision(engine)} ({where})")
+
+
+@providers_app.command("add")
+def providers_add(
+    provider_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Provider id (A-Z a-z 0-9 . _ -).")
+    ],
+    name: Annotated[str, typer.Option("--name", help="The provider's public name.")],
+) -> None:
+    """Register an accredited provider."""
+    with catalog_engine() as engine, session_scope(engine) as session:
+        add_provider(session, provider_id=provider_id, name=name)
+    err.print(f"provider {provider_id} added")
+
+
+@providers_app.command("key")
+def providers_key(
+    provider_id: Annotated[str, typer.Argument(metavar="ID", help="Provider id.")],
+) -> None:
+    """Print a new API key for a provider, once; only its hash is stored."""
+    with catalog_engine() as engine, session_scope(engine) as session:
+        key = create_key(session, provider_id=provider_id)
+    typer.echo(key)
+    err.print("Store this key now: it is not shown again.")
+
+
+@app.command("import")
+def import_file(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    provider: Annotated[str, typer.Option("--provider", help="Provider id the records belong to.")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl or csv; default from the extension.")
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Write the valid records even if some are rejected.")
+    ] = False,
+) -> None:
+    """Import a batch file of activities (all-or-nothing unless --partial)."""
+    with catalog_engine() as engine:
+        try:
+            report = _run_import(engine, path, provider, detect_format(path, fmt), partial)
+        except CatalogError as exc:
+            err.print(f"[red]error:[/] {exc.message}; nothing was written")
+            raise typer.Exit(2) from None
+    for rejection in report.rejections:
+        typer.echo(str(rejection))
+    written = report.ok or partial
+    w = report.written
+    summary = (
+        f"{report.records} records: {report.accepted} accepted, {report.rejected_records} rejected"
+    )
+    if written:
+        summary += f"; {w.created} created, {w.updated} updated, {w.unchanged} unchanged"
+    else:
+        summary += "; nothing written (use --partial to write the valid records)"
+    err.print(summary)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _run_import(engine: Engine, path: Path, provider: str, fmt: str, partial: bool) -> ImportReport:
+    size = path.stat().st_size
+    with progress_bar(err, enabled=size > LARGE_FILE) as bar, path.open("rb") as raw:
+        stream = bar.wrap_file(raw, total=size, description="Checking")
+        with session_scope(engine) as session:
+            return import_records(
+                session,
+                provider_id=provider,
+                records=read_records(stream, fmt),
+                partial=partial,
+                on_written=bar.counter("Writing"),
+            )
+
+
+@app.command("demo")
+def demo(
+    activities: Annotated[
+        int, typer.Option(min=1, max=2_000_000, help="How many activities.")
+    ] = DEMO_SIZE,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same catalog.")
+    ] = 1,
+) -> None:
+    """Load a realistic demo catalog (through the same write path as imports)."""
+    with catalog_engine(upgrade=True) as engine, progress_bar(err, enabled=True) as bar:
+        summary = load_demo(
+            engine,
+            activities=activities,
+            seed=seed,
+            today=date.today(),
+            on_written=bar.counter("Loading demo", total=activities),
+        )
+    err.print(
+        f"demo catalog: {activities} activities ({summary.created} created, "
+        f"{summary.updated} updated, {summary.unchanged} unchanged)"
+    )
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Load the demo catalog first if the catalog is empty.")
+    ] = False,
+) -> None:
+    """Serve the JSON API and the web pages."""
+    import uvicorn  # noqa: PLC0415 - only this command needs the server
+
+    from api.app import create_app  # noqa: PLC0415
+
+    settings = load_settings()
+    with catalog_engine(upgrade=True) as engine:
+        if with_demo and _catalog_is_empty(engine):
+            demo(activities=DEMO_SIZE, seed=1)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+def _catalog_is_empty(engine: Engine) -> bool:
+    with session_scope(engine) as session:
+        return count_activities(session) == 0
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app(prog_name="moc-catalog")
+
+
+if __name__ == "__main__":
+    main()

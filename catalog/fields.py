@@ -1,0 +1,181 @@
+"""Small typed readers for raw record fields; each records a problem instead of raising.
+
+Every reader accepts the strings a CSV cell or XML text gives as well as JSON values, so the
+importers hand over plain dictionaries and one set of rules checks them all.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from typing import Any
+
+from catalog.errors import FieldError
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0"})
+
+
+class Problems:
+    """Collects every {field, message} of one record."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.append(FieldError(field, message))
+
+    def has(self, field: str) -> bool:
+        return any(e.field == field for e in self.errors)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def as_text(
+    p: Problems,
+    at: str,
+    value: object,
+    *,
+    required: bool = True,
+    min_len: int = 1,
+    max_len: int = 300,
+    pattern: re.Pattern[str] | None = None,
+    pattern_hint: str = "",
+    required_message: str = "is required",
+) -> str | None:
+    """Read a trimmed string; blank counts as absent."""
+    if _blank(value):
+        if required:
+            p.add(at, required_message)
+        return None
+    if not isinstance(value, str):
+        p.add(at, "must be a string")
+        return None
+    text = value.strip()
+    if len(text) < min_len:
+        p.add(at, f"must be at least {min_len} characters")
+    elif len(text) > max_len:
+        p.add(at, f"must be at most {max_len:,} characters")
+    elif pattern is not None and not pattern.match(text):
+        p.add(at, f"must be {pattern_hint}")
+    else:
+        return text
+    return None
+
+
+def as_number(
+    p: Problems,
+    at: str,
+    value: object,
+    *,
+    required: bool = True,
+    positive: bool = True,
+    quarter: bool = True,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> float | None:
+    """Read a number; by default > 0 and in quarter steps (AMA PRA credits and MOC points)."""
+    if _blank(value):
+        if required:
+            p.add(at, "is required")
+        return None
+    number = _to_float(value)
+    if number is None or not math.isfinite(number):
+        p.add(at, "must be a number")
+    elif positive and number <= 0:
+        p.add(at, "must be greater than 0")
+    elif quarter and abs(number * 4 - round(number * 4)) > 1e-9:
+        p.add(at, "must be a multiple of 0.25")
+    elif minimum is not None and number < minimum:
+        p.add(at, f"must be at least {minimum:g}")
+    elif maximum is not None and number > maximum:
+        p.add(at, f"must be at most {maximum:g}")
+    else:
+        return round(number * 4) / 4 if quarter else number
+    return None
+
+
+def _to_float(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def as_date(p: Problems, at: str, value: object, *, required: bool = True) -> date | None:
+    """Read an ISO date (``YYYY-MM-DD``); a datetime's time part is ignored."""
+    if _blank(value):
+        if required:
+            p.add(at, "is required")
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = value.strip()[:10] if isinstance(value, str) else ""
+    if ISO_DATE.match(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    p.add(at, "must be an ISO date (YYYY-MM-DD)")
+    return None
+
+
+def as_bool(p: Problems, at: str, value: object, *, default: bool) -> bool | None:
+    """Read a boolean; spreadsheet words such as yes/no are accepted."""
+    if _blank(value):
+        return default
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    p.add(at, "must be true or false")
+    return None
+
+
+def as_choice(
+    p: Problems,
+    at: str,
+    value: object,
+    choices: dict[str, str],
+    *,
+    required: bool = True,
+    default: str | None = None,
+) -> str | None:
+    """Read one of a set of codes; ``choices`` maps accepted spellings (casefolded) to codes."""
+    if _blank(value):
+        if default is None and required:
+            p.add(at, "is required" if at != "fee" else "is required when the activity is listed")
+        return default
+    found = choices.get(str(value).strip().casefold()) if isinstance(value, str) else None
+    if found is None:
+        codes = ", ".join(dict.fromkeys(choices.values()))
+        p.add(at, f"must be one of: {codes}")
+    return found
+
+
+def as_list(p: Problems, at: str, value: object) -> list[Any]:
+    """Read a list; absent is empty."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    p.add(at, "must be a list")
+    return []

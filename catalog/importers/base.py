@@ -1,0 +1,43 @@
+"""What every importer yields, and the choice of importer by format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from catalog.errors import FieldError, ImportFileError
+
+FORMATS = ("jsonl", "csv")
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+
+
+@dataclass
+class Record:
+    """One record of a batch file: where it is, and either its raw data or why it is unreadable."""
+
+    locator: str  # "line 3", "row 3"
+    data: Any = None
+    problem: FieldError | None = None
+    # Maps a field path to the column a spreadsheet user typed it in, for clearer reports.
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def describe(self, path: str) -> str:
+        for prefix in sorted(self.columns, key=len, reverse=True):
+            if path == prefix or path.startswith(prefix + "."):
+                return f'{path} (column "{self.columns[prefix]}")'
+        return path
+
+
+def detect_format(path: Path, given: str | None) -> str:
+    """Return the import format: the one given, else the file's extension."""
+    if given:
+        if given not in FORMATS:
+            raise ImportFileError(f"unknown format {given!r}; expected one of {', '.join(FORMATS)}")
+        return given
+    found = EXTENSIONS.get(path.suffix.lower())
+    if found is None:
+        raise ImportFileError(
+            f"cannot tell the format of {path.name!r} from its extension; pass --format"
+        )
+    return found

@@ -1,0 +1,137 @@
+"""SQL tables of the catalog (SQLModel). The catalog is the source of truth; the index is derived.
+
+Writes go through Core statements in ``repository.py`` so that batches stay fast; these classes
+define the schema that Alembic migrations must match (a test checks that they do).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+# Explicit constraint names, so migrations are the same on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _timestamp() -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=False)
+
+
+class Provider(SQLModel, table=True):
+    """An accredited CME provider."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=300)
+    created_at: datetime = Field(sa_column=_timestamp())
+    updated_at: datetime = Field(sa_column=_timestamp())
+
+
+class ProviderKey(SQLModel, table=True):
+    """An API key of a provider; only its SHA-256 hash is kept."""
+
+    __tablename__ = "provider_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: str = Field(foreign_key="provider.id", index=True, max_length=64)
+    key_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=_timestamp())
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class Activity(SQLModel, table=True):
+    """One CME activity of one provider. ``id`` is the stable public id."""
+
+    __table_args__ = (
+        UniqueConstraint("provider_id", "provider_activity_id"),
+        Index("ix_activity_listed_end_date", "listed", "end_date"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    provider_id: str = Field(foreign_key="provider.id", index=True, max_length=64)
+    provider_activity_id: str = Field(max_length=64)
+    title: str = Field(max_length=300)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    activity_type: str = Field(max_length=40)
+    format: str = Field(max_length=16)
+    start_date: date
+    end_date: date
+    venue: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=100)
+    state: str | None = Field(default=None, max_length=64)
+    postal_code: str | None = Field(default=None, max_length=16)
+    country: str | None = Field(default=None, max_length=2)
+    lat: float | None = None
+    lng: float | None = None
+    url: str | None = Field(default=None, max_length=2000)
+    fee: str | None = Field(default=None, max_length=16)
+    cme_credits: float
+    listed: bool
+    registration: str = Field(max_length=16)
+    # Hash of the normalised record: a re-import of the same data writes nothing.
+    content_hash: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_timestamp())
+    updated_at: datetime = Field(sa_column=_timestamp())
+
+
+class MocRegistration(SQLModel, table=True):
+    """One board's MOC registration of an activity."""
+
+    __tablename__ = "moc_registration"
+    __table_args__ = (UniqueConstraint("activity_id", "board"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: str = Field(
+        sa_column=Column(ForeignKey("activity.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+    board: str = Field(max_length=16)
+    points: float
+    credit_types: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    practice_areas: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    credit_claim_date: date | None = None
+
+
+class ActivitySpecialty(SQLModel, table=True):
+    """A specialty code an activity is tagged with."""
+
+    __tablename__ = "activity_specialty"
+
+    activity_id: str = Field(
+        sa_column=Column(ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True)
+    )
+    specialty: str = Field(primary_key=True, max_length=64)
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class OutboxEntry(SQLModel, table=True):
+    """A change the search index has not yet taken; written in the same transaction as it."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    activity_id: str = Field(max_length=32, index=True)
+    provider_id: str = Field(max_length=64)
+    op: str = Field(max_length=8)  # "upsert" or "delete"; the worker re-reads the activity anyway
+    created_at: datetime = Field(sa_column=_timestamp())

@@ -1,0 +1,72 @@
+"""Providers and their API keys. Keys are shown once and stored only as SHA-256 hashes.
+
+A key is 256 random bits, so a plain SHA-256 is enough to store it safely: slow password
+hashes guard low-entropy secrets, which these are not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from catalog.errors import InvalidInput, ProviderExists
+from catalog.models import Provider, ProviderKey
+from catalog.service import require_provider, utcnow
+
+PROVIDER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+KEY_PREFIX = "moc_"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def add_provider(
+    session: Session, *, provider_id: str, name: str, now: datetime | None = None
+) -> Provider:
+    """Register a new provider."""
+    if not PROVIDER_ID.match(provider_id):
+        raise InvalidInput("provider id must be 1-64 of A-Z a-z 0-9 . _ -")
+    if not 1 <= len(name.strip()) <= 300:
+        raise InvalidInput("provider name must be 1-300 characters")
+    if session.get(Provider, provider_id) is not None:
+        raise ProviderExists(f"provider {provider_id!r} already exists")
+    now = now or utcnow()
+    provider = Provider(id=provider_id, name=name.strip(), created_at=now, updated_at=now)
+    session.add(provider)
+    session.flush()
+    return provider
+
+
+def create_key(session: Session, *, provider_id: str, now: datetime | None = None) -> str:
+    """Create a new API key for a provider and return it; only its hash is stored."""
+    require_provider(session, provider_id)
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ProviderKey(
+            provider_id=provider_id,
+            key_hash=hash_key(key),
+            prefix=key[:12],
+            created_at=now or utcnow(),
+        )
+    )
+    session.flush()
+    return key
+
+
+def find_key_owner(session: Session, key: str) -> str | None:
+    """Return the provider id of an active key, or None.
+
+    The lookup is by hash, so comparing the secret itself never happens in Python.
+    """
+    row = session.exec(
+        select(ProviderKey).where(
+            ProviderKey.key_hash == hash_key(key),
+            ProviderKey.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()
+    return row.provider_id if row else None

@@ -1,0 +1,127 @@
+"""Every SQL statement of the catalog. Public reads start from ``public_activities()``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
+from sqlmodel import Session
+
+from catalog.models import Activity, ActivitySpecialty, MocRegistration, OutboxEntry, Provider
+
+A = Activity.__table__.c  # type: ignore[attr-defined]
+ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
+MOC = MocRegistration.__table__  # type: ignore[attr-defined]
+SPECIALTY = ActivitySpecialty.__table__  # type: ignore[attr-defined]
+OUTBOX = OutboxEntry.__table__  # type: ignore[attr-defined]
+# Keeps IN lists and executemany batches well under every driver's parameter limit.
+CHUNK = 500
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def public_activities(today: date) -> Select[Any]:
+    """The one statement every public read starts from: listed, not ended, with MOC."""
+    has_moc = select(MOC.c.activity_id).where(MOC.c.activity_id == A.id).exists()
+    return select(ACTIVITY).where(A.listed.is_(True), A.end_date >= today, has_moc)
+
+
+def get_provider(session: Session, provider_id: str) -> Provider | None:
+    return session.get(Provider, provider_id)
+
+
+def find_hashes(session: Session, ids: Sequence[str]) -> dict[str, str]:
+    """Return {activity id: content hash} for the ids that exist."""
+    found: dict[str, str] = {}
+    for part in chunks(ids):
+        rows = session.execute(select(A.id, A.content_hash).where(A.id.in_(part)))
+        found.update({row.id: row.content_hash for row in rows})
+    return found
+
+
+def insert_activities(session: Session, rows: list[dict[str, Any]]) -> None:
+    for part in chunks(rows):
+        session.execute(insert(ACTIVITY), list(part))
+
+
+def update_activities(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Replace the columns of existing activities (created_at is kept)."""
+    columns = [k for k in rows[0] if k not in ("id", "created_at")]
+    statement = (
+        update(ACTIVITY)
+        .where(A.id == bindparam("b_id"))
+        .values({c: bindparam(f"b_{c}") for c in columns})
+    )
+    params = [{f"b_{k}": v for k, v in row.items() if k != "created_at"} for row in rows]
+    for part in chunks(params):
+        session.connection().execute(statement, list(part))
+
+
+def delete_children(session: Session, ids: Sequence[str]) -> None:
+    for part in chunks(ids):
+        session.execute(delete(MOC).where(MOC.c.activity_id.in_(part)))
+        session.execute(delete(SPECIALTY).where(SPECIALTY.c.activity_id.in_(part)))
+
+
+def insert_children(
+    session: Session, registrations: list[dict[str, Any]], specialties: list[dict[str, Any]]
+) -> None:
+    for part in chunks(registrations):
+        session.execute(insert(MOC), list(part))
+    for part in chunks(specialties):
+        session.execute(insert(SPECIALTY), list(part))
+
+
+def delete_activity_row(session: Session, activity_id: str) -> None:
+    delete_children(session, [activity_id])
+    session.execute(delete(ACTIVITY).where(A.id == activity_id))
+
+
+def record_changes(
+    session: Session, changes: Iterable[tuple[str, str, str]], now: datetime
+) -> None:
+    """Add one outbox row per (activity id, provider id, op)."""
+    rows = [
+        {"activity_id": a, "provider_id": p, "op": op, "created_at": now} for a, p, op in changes
+    ]
+    for part in chunks(rows):
+        session.execute(insert(OUTBOX), list(part))
+
+
+def count_outbox(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(OUTBOX)).scalar_one())
+
+
+def count_activities(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(ACTIVITY)).scalar_one())
+
+
+def load_activity_rows(session: Session, statement: Select[Any]) -> list[dict[str, Any]]:
+    """Run an activity select and attach each row's registrations and specialties."""
+    rows = [dict(r._mapping) for r in session.execute(statement)]
+    by_id = {row["id"]: row for row in rows}
+    for row in rows:
+        row["moc"], row["specialties"] = [], []
+    for part in chunks(list(by_id)):
+        for reg in session.execute(
+            select(MOC).where(MOC.c.activity_id.in_(part)).order_by(MOC.c.position)
+        ):
+            by_id[reg.activity_id]["moc"].append(dict(reg._mapping))
+        for spec in session.execute(
+            select(SPECIALTY)
+            .where(SPECIALTY.c.activity_id.in_(part))
+            .order_by(SPECIALTY.c.position)
+        ):
+            by_id[spec.activity_id]["specialties"].append(spec.specialty)
+    return rows
+
+
+def select_activity(provider_id: str, provider_activity_id: str) -> Select[Any]:
+    return select(ACTIVITY).where(
+        A.provider_id == provider_id, A.provider_activity_id == provider_activity_id
+    )

@@ -1,0 +1,180 @@
+"""Catalog use cases. Each takes the session first and leaves committing to the caller."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from catalog import repository as repo
+from catalog.errors import ActivityNotFound, ProviderNotFound
+from catalog.models import Provider
+from catalog.schemas import ActivityIn, ActivityOut, ProviderRef
+
+
+@dataclass
+class WriteSummary:
+    """What a batch write did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def public_id(provider_id: str, provider_activity_id: str) -> str:
+    """Derive the stable public id of an activity from its provider's key.
+
+    Derived rather than random so the same record always gets the same id (re-imports,
+    demo catalogs) and no lookup is needed before a batch write.
+    """
+    digest = hashlib.sha256(f"{provider_id}\x00{provider_activity_id}".encode()).digest()
+    return base64.b32encode(digest[:10]).decode().lower()
+
+
+def content_hash(data: ActivityIn) -> str:
+    return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+
+
+def require_provider(session: Session, provider_id: str) -> Provider:
+    """Return the provider or raise ProviderNotFound."""
+    provider = repo.get_provider(session, provider_id)
+    if provider is None:
+        raise ProviderNotFound(f"unknown provider {provider_id!r}")
+    return provider
+
+
+def upsert_activities(
+    session: Session, *, provider_id: str, items: Sequence[ActivityIn], now: datetime | None = None
+) -> WriteSummary:
+    """Create or replace a batch of validated activities, with one outbox row per real change."""
+    require_provider(session, provider_id)
+    now = now or utcnow()
+    wanted = {public_id(provider_id, a.provider_activity_id): a for a in items}
+    hashes = {aid: content_hash(a) for aid, a in wanted.items()}
+    existing = repo.find_hashes(session, list(wanted))
+    new = [aid for aid in wanted if aid not in existing]
+    changed = [aid for aid in wanted if aid in existing and existing[aid] != hashes[aid]]
+    rows = {
+        aid: _activity_row(aid, provider_id, wanted[aid], hashes[aid], now) for aid in new + changed
+    }
+    if new:
+        repo.insert_activities(session, [rows[aid] for aid in new])
+    if changed:
+        repo.update_activities(session, [rows[aid] for aid in changed])
+        repo.delete_children(session, changed)
+    repo.insert_children(session, *_child_rows({aid: wanted[aid] for aid in new + changed}))
+    repo.record_changes(session, ((aid, provider_id, "upsert") for aid in new + changed), now)
+    return WriteSummary(len(new), len(changed), len(wanted) - len(new) - len(changed))
+
+
+def upsert_activity(
+    session: Session, *, provider_id: str, data: ActivityIn, now: datetime | None = None
+) -> bool:
+    """Create or replace one activity; return True when it was created."""
+    return upsert_activities(session, provider_id=provider_id, items=[data], now=now).created == 1
+
+
+def delete_activity(
+    session: Session, *, provider_id: str, provider_activity_id: str, now: datetime | None = None
+) -> None:
+    """Delete an activity of a provider, recording the removal for the index."""
+    aid = public_id(provider_id, provider_activity_id)
+    if not repo.find_hashes(session, [aid]):
+        raise ActivityNotFound(f"no activity {provider_activity_id!r} for provider {provider_id!r}")
+    repo.delete_activity_row(session, aid)
+    repo.record_changes(session, [(aid, provider_id, "delete")], now or utcnow())
+
+
+def get_public_activity(session: Session, activity_id: str, *, today: date) -> ActivityOut:
+    """Return a listed, current MOC activity or raise ActivityNotFound (unlisted looks missing)."""
+    statement = repo.public_activities(today).where(repo.A.id == activity_id)
+    rows = repo.load_activity_rows(session, statement)
+    if not rows:
+        raise ActivityNotFound(f"no activity {activity_id!r}")
+    return activity_out(session, rows[0])
+
+
+def get_provider_activity(
+    session: Session, *, provider_id: str, provider_activity_id: str
+) -> ActivityOut:
+    """Return one of a provider's own activities, listed or not."""
+    rows = repo.load_activity_rows(session, repo.select_activity(provider_id, provider_activity_id))
+    if not rows:
+        raise ActivityNotFound(f"no activity {provider_activity_id!r} for provider {provider_id!r}")
+    return activity_out(session, rows[0])
+
+
+def activity_out(session: Session, row: dict[str, Any]) -> ActivityOut:
+    """Turn a loaded activity row (with moc and specialties) into the public shape."""
+    provider = require_provider(session, row["provider_id"])
+    location = None
+    if row["city"] is not None:
+        location = {
+            k: row[k] for k in ("venue", "city", "state", "postal_code", "country", "lat", "lng")
+        }
+    moc = [
+        {
+            k: reg[k]
+            for k in ("board", "points", "credit_types", "practice_areas", "credit_claim_date")
+        }
+        for reg in row["moc"]
+    ]
+    fields = {k: row[k] for k in ActivityIn.model_fields if k not in ("location", "moc")}
+    return ActivityOut.model_validate(
+        fields
+        | {
+            "location": location,
+            "moc": moc,
+            "id": row["id"],
+            "provider": ProviderRef(id=provider.id, name=provider.name),
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+        }
+    )
+
+
+def _activity_row(
+    aid: str, provider_id: str, data: ActivityIn, digest: str, now: datetime
+) -> dict[str, Any]:
+    loc = (
+        data.location.model_dump()
+        if data.location
+        else dict.fromkeys(("venue", "city", "state", "postal_code", "country", "lat", "lng"))
+    )
+    plain = data.model_dump(exclude={"location", "moc", "specialties"})
+    return (
+        plain
+        | loc
+        | {
+            "id": aid,
+            "provider_id": provider_id,
+            "content_hash": digest,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+
+
+def _child_rows(
+    items: dict[str, ActivityIn],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    registrations = [
+        reg.model_dump() | {"activity_id": aid, "position": i}
+        for aid, data in items.items()
+        for i, reg in enumerate(data.moc)
+    ]
+    specialties = [
+        {"activity_id": aid, "specialty": code, "position": i}
+        for aid, data in items.items()
+        for i, code in enumerate(data.specialties)
+    ]
+    return registrations, specialties

@@ -1,0 +1,189 @@
+"""Batch imports (JSONL and CSV) through catalog.imports on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from catalog.errors import ImportFileError
+from catalog.importers import read_records
+from catalog.imports import ImportReport, import_records
+from catalog.models import Activity, OutboxEntry
+from catalog.service import get_provider_activity
+from tests.builders import make_record
+
+
+def jsonl(*records: Any) -> bytes:
+    return b"".join(
+        (r if isinstance(r, bytes) else json.dumps(r).encode()) + b"\n" for r in records
+    )
+
+
+def run(
+    session: Session, provider: str, data: bytes, fmt: str, partial: bool = False
+) -> ImportReport:
+    records = read_records(io.BytesIO(data), fmt)
+    return import_records(session, provider_id=provider, records=records, partial=partial)
+
+
+def count(session: Session, model: type) -> int:
+    return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def lines(report: ImportReport) -> list[str]:
+    return [str(r) for r in report.rejections]
+
+
+MIXED = jsonl(
+    make_record(provider_activity_id="A1"),
+    make_record(provider_activity_id="A2", cme_credits=1.3),
+    make_record(provider_activity_id="A3"),
+    b'{"provider_activity_id": "A4", "title": ',
+)
+
+
+class TestJsonlImport:
+    def test_import_valid_file_writes_all(self, session: Session, provider: str) -> None:
+        data = jsonl(*(make_record(provider_activity_id=f"A{i}") for i in range(5)))
+        report = run(session, provider, data, "jsonl")
+        assert report.ok
+        assert report.accepted == 5
+        assert report.written.created == 5
+        assert count(session, Activity) == 5
+        assert count(session, OutboxEntry) == 5
+
+    def test_import_mixed_file_writes_nothing(self, session: Session, provider: str) -> None:
+        report = run(session, provider, MIXED, "jsonl")
+        assert lines(report) == [
+            "line 2: cme_credits: must be a multiple of 0.25",
+            "line 4: invalid JSON: Expecting value (column 41)",
+        ]
+        assert (report.records, report.accepted, report.rejected_records) == (4, 2, 2)
+        assert count(session, Activity) == 0
+        assert count(session, OutboxEntry) == 0
+
+    def test_import_mixed_file_partial_writes_valid_ones(
+        self, session: Session, provider: str
+    ) -> None:
+        report = run(session, provider, MIXED, "jsonl", partial=True)
+        assert report.written.created == 2
+        stored = session.execute(
+            select(Activity.provider_activity_id).order_by(Activity.provider_activity_id)
+        )
+        assert [r[0] for r in stored] == ["A1", "A3"]
+        assert count(session, OutboxEntry) == 2
+
+    def test_import_same_file_twice_changes_nothing(self, session: Session, provider: str) -> None:
+        data = jsonl(*(make_record(provider_activity_id=f"A{i}") for i in range(3)))
+        run(session, provider, data, "jsonl")
+        before = get_provider_activity(session, provider_id=provider, provider_activity_id="A1")
+        report = run(session, provider, data, "jsonl")
+        after = get_provider_activity(session, provider_id=provider, provider_activity_id="A1")
+        assert (report.written.created, report.written.updated, report.written.unchanged) == (
+            0,
+            0,
+            3,
+        )
+        assert count(session, OutboxEntry) == 3
+        assert after == before
+
+    @pytest.mark.parametrize(
+        ("line", "expected"),
+        [
+            pytest.param(
+                b"not json", "line 1: invalid JSON: Expecting value (column 1)", id="garbage"
+            ),
+            pytest.param(b"\xff\xfe{}", "line 1: not valid UTF-8 (byte 1)", id="bad-utf8"),
+            pytest.param(b"[1, 2]", "line 1: an activity must be a JSON object", id="array"),
+            pytest.param(b"[" * 100_000, "line 1: invalid JSON: nested too deeply", id="deep"),
+        ],
+    )
+    def test_import_malformed_line_reported_with_line_number(
+        self, session: Session, provider: str, line: bytes, expected: str
+    ) -> None:
+        report = run(session, provider, line + b"\n", "jsonl")
+        assert lines(report) == [expected]
+
+    def test_import_duplicate_id_in_file_rejected(self, session: Session, provider: str) -> None:
+        report = run(session, provider, jsonl(make_record(), b"", make_record()), "jsonl")
+        assert lines(report) == [
+            "line 3: provider_activity_id: appears more than once in this file (first at line 1)"
+        ]
+
+    def test_import_blank_lines_skipped(self, session: Session, provider: str) -> None:
+        report = run(session, provider, b"\n\n" + jsonl(make_record()) + b"   \n", "jsonl")
+        assert report.ok
+        assert report.records == 1
+
+
+CSV_HEADER = (
+    "provider_activity_id,title,activity_type,format,start_date,end_date,city,state,postal_code,"
+    "country,url,fee,cme_credits,specialties,listed,registration,"
+    "ABIM points,ABIM credit types,ABIM practice areas,ABP points,ABP credit types,"
+    "ABP practice areas\n"
+)
+
+
+class TestCsvImport:
+    def test_import_csv_rows_become_activities(self, session: Session, provider: str) -> None:
+        data = CSV_HEADER + (
+            "C1,Heart Failure Review,C,in_person,2030-05-01,2030-05-02,Boston,MA,02115,US,"
+            "https://example.org/c1,Yes,8,internal_medicine; pediatrics,yes,Open to all,"
+            '8,MK;Patient Safety,"Cardiovascular Disease; Endocrinology, Diabetes, and Metabolism",'
+            "4,LLSA,Pediatric Cardiology\n"
+            "C2,Online Module,EM,online,2030-01-01,2031-01-01,,,,,"
+            'https://example.org/c2,"No, it\'s free",1.25,,no,Limited,1.25,MK,Nephrology,,,\n'
+        )
+        report = run(session, provider, data.encode(), "csv")
+        assert report.ok, lines(report)
+        c1 = get_provider_activity(session, provider_id=provider, provider_activity_id="C1")
+        assert c1.activity_type == "course"
+        assert c1.specialties == ["internal_medicine", "pediatrics"]
+        assert [(m.board, m.points, m.credit_types) for m in c1.moc] == [
+            ("ABIM", 8.0, ["MK", "PS"]),
+            ("ABP", 4.0, ["LLSA"]),
+        ]
+        assert c1.moc[0].practice_areas == [
+            "Cardiovascular Disease",
+            "Endocrinology, Diabetes, and Metabolism",
+        ]
+        assert c1.location is not None
+        assert c1.location.lat is not None
+        c2 = get_provider_activity(session, provider_id=provider, provider_activity_id="C2")
+        assert (c2.listed, c2.registration, c2.fee, c2.location) == (False, "limited", "free", None)
+        assert c2.activity_type == "enduring_material"
+
+    def test_import_csv_errors_name_row_and_column(self, session: Session, provider: str) -> None:
+        data = CSV_HEADER + (
+            "C1,Heart Failure Review,C,in_person,2030-05-01,2030-04-30,Boston,MA,02115,US,"
+            "https://example.org/c1,Yes,8,,yes,open,8,MK;XX,Cardiovascular Disease,,,\n"
+        )
+        report = run(session, provider, data.encode(), "csv")
+        assert lines(report) == [
+            'row 2: end_date (column "end_date"): must be on or after start_date (2030-05-01)',
+            'row 2: moc.0.credit_types.1 (column "ABIM credit types"): '
+            "'XX' is not a credit type of ABIM",
+        ]
+        assert count(session, Activity) == 0
+
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            pytest.param(b"", "the file is empty", id="empty"),
+            pytest.param(b"title,colour\n", "unknown column(s): 'colour'", id="unknown-column"),
+            pytest.param(b"title\nx\n", "no provider_activity_id column", id="no-id"),
+            pytest.param(b"provider_activity_id,Title,title\n", "appears twice", id="twice"),
+            pytest.param(b"provider_activity_id\n\xff\n", "not valid UTF-8", id="bad-utf8"),
+        ],
+    )
+    def test_import_csv_unreadable_file_raises(
+        self, session: Session, provider: str, data: bytes, message: str
+    ) -> None:
+        with pytest.raises(ImportFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            run(session, provider, data, "csv")
+        assert count(session, Activity) == 0
