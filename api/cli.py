@@ -157,7 +157,8 @@ def demo(
             activities=activities,
             seed=seed,
             today=date.today(),
-            on_written=bar.counter("Loading demo", total=activities),
+            on_checked=bar.counter("Generating and checking", total=activities),
+            on_written=bar.counter("Writing", total=activities),
         )
     err.print(
         f"demo catalog: {activities} activities ({summary.created} created, "

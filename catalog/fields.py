@@ -13,7 +13,12 @@ from typing import Any
 
 from catalog.errors import FieldError
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A date, or a PARS-style datetime whose time part is ignored (2026-03-05T00:00:00).
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# Control characters break exports and PostgreSQL refuses NUL; tabs and newlines are text.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+YEARS = (1990, 2100)
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 
@@ -59,7 +64,9 @@ def as_text(
         p.add(at, "must be a string")
         return None
     text = value.strip()
-    if len(text) < min_len:
+    if CONTROL.search(text):
+        p.add(at, "must not contain control characters")
+    elif len(text) < min_len:
         p.add(at, f"must be at least {min_len} characters")
     elif len(text) > max_len:
         p.add(at, f"must be at most {max_len:,} characters")
@@ -89,14 +96,14 @@ def as_number(
     number = _to_float(value)
     if number is None or not math.isfinite(number):
         p.add(at, "must be a number")
-    elif positive and number <= 0:
-        p.add(at, "must be greater than 0")
-    elif quarter and abs(number * 4 - round(number * 4)) > 1e-9:
-        p.add(at, "must be a multiple of 0.25")
     elif minimum is not None and number < minimum:
         p.add(at, f"must be at least {minimum:g}")
     elif maximum is not None and number > maximum:
         p.add(at, f"must be at most {maximum:g}")
+    elif quarter and abs(number * 4 - round(number * 4)) > 1e-9:
+        p.add(at, "must be a multiple of 0.25")
+    elif positive and (round(number * 4) / 4 if quarter else number) <= 0:
+        p.add(at, "must be greater than 0")
     else:
         return round(number * 4) / 4 if quarter else number
     return None
@@ -105,13 +112,13 @@ def as_number(
 def _to_float(value: object) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str) and NUMBER.match(value.strip()):
             return float(value.strip())
-        except ValueError:
-            return None
+    except OverflowError:
+        return None
     return None
 
 
@@ -121,17 +128,24 @@ def as_date(p: Problems, at: str, value: object, *, required: bool = True) -> da
         if required:
             p.add(at, "is required")
         return None
-    if isinstance(value, datetime):
-        return value.date()
     if isinstance(value, date):
-        return value
-    text = value.strip()[:10] if isinstance(value, str) else ""
+        return _in_years(p, at, value.date() if isinstance(value, datetime) else value)
+    text = value.strip() if isinstance(value, str) else ""
     if ISO_DATE.match(text):
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text[:10])
         except ValueError:
             pass
+        else:
+            return _in_years(p, at, day)
     p.add(at, "must be an ISO date (YYYY-MM-DD)")
+    return None
+
+
+def _in_years(p: Problems, at: str, day: date) -> date | None:
+    if YEARS[0] <= day.year <= YEARS[1]:
+        return day
+    p.add(at, f"must be a date between {YEARS[0]} and {YEARS[1]}")
     return None
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from catalog.errors import InvalidActivity
 from catalog.importers import Record
+from catalog.repository import refresh_statistics
 from catalog.rules import parse_activity
 from catalog.schemas import ActivityIn
 from catalog.service import WriteSummary, require_provider, upsert_activities
@@ -114,4 +115,6 @@ def import_records(
         report.written.unchanged += done.unchanged
         if on_written:
             on_written(len(batch))
+        if start == 0 and len(valid) > WRITE_BATCH:
+            refresh_statistics(session)
     return report

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -71,6 +71,11 @@ class Reference:
     us_states: dict[str, str]
     countries: dict[str, str]
     alpha3_to_alpha2: dict[str, str]
+
+    @cached_property
+    def specialty_by_label(self) -> dict[str, str]:
+        """Specialty codes by their casefolded label, for records that give labels."""
+        return {label.casefold(): code for code, label in self.specialties.items()}
 
     def active_boards(self) -> list[Board]:
         return [b for b in self.boards.values() if b.active]

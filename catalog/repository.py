@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, text, update
 from sqlmodel import Session
 
 from catalog.models import Activity, ActivitySpecialty, MocRegistration, OutboxEntry, Provider
@@ -91,6 +91,18 @@ def record_changes(
     ]
     for part in chunks(rows):
         session.execute(insert(OUTBOX), list(part))
+
+
+def refresh_statistics(session: Session) -> None:
+    """Let PostgreSQL re-plan after a large first batch into near-empty tables.
+
+    Plans cached while the tables were empty (foreign-key checks among them) keep scanning
+    whole tables and make a bulk load quadratic; ANALYZE updates the statistics and
+    invalidates those plans. It sees the transaction's own uncommitted rows. SQLite needs
+    nothing.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE provider, activity, moc_registration, activity_specialty"))
 
 
 def count_outbox(session: Session) -> int:

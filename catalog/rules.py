@@ -25,6 +25,7 @@ from catalog.schemas import ActivityIn, LocationIn, MocIn
 
 PROVIDER_ACTIVITY_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+WHITESPACE = re.compile(r"\s")
 MAX_CREDITS = 1000.0
 # Fields the catalog adds; a record exported by us may carry them back in, and they are ignored.
 READ_ONLY_FIELDS = frozenset({"id", "provider", "created_at", "updated_at"})
@@ -121,7 +122,7 @@ def _deprecated_codes(ref: Reference) -> set[str]:
 
 def _specialties(p: Problems, value: object, ref: Reference) -> list[str]:
     items = as_list(p, "specialties", value)
-    by_label = {label.casefold(): code for code, label in ref.specialties.items()}
+    by_label = ref.specialty_by_label
     found: list[str] = []
     for i, item in enumerate(items):
         text = str(item).strip() if isinstance(item, str) else None
@@ -144,15 +145,21 @@ def _url(p: Problems, value: object, *, required: bool) -> str | None:
     )
     if text is None:
         return None
-    parts = urlsplit(text)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or any(c.isspace() for c in text)
-    ):
+    if not _is_web_url(text):
         p.add("url", "must be an absolute http or https URL")
         return None
     return text
+
+
+def _is_web_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises ValueError on a port out of range
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return (
+        parts.scheme in ("http", "https") and bool(parts.hostname) and not WHITESPACE.search(text)
+    )
 
 
 def _location(p: Problems, value: object, fmt: str | None, ref: Reference) -> dict[str, Any] | None:
@@ -191,7 +198,9 @@ def _location(p: Problems, value: object, fmt: str | None, ref: Reference) -> di
     }
     loc["state"] = _state(p, value.get("state"), loc["country"], ref)
     loc["postal_code"] = _postal_code(p, value.get("postal_code"), loc["country"])
-    if (loc["lat"] is None) != (loc["lng"] is None):
+    if p.has("location.lat") or p.has("location.lng"):
+        pass  # already reported; "given together" would only repeat it
+    elif (loc["lat"] is None) != (loc["lng"] is None):
         p.add(
             "location.lat" if loc["lat"] is None else "location.lng",
             "lat and lng must be given together",
@@ -251,8 +260,8 @@ def _check_dates(p: Problems, out: dict[str, Any], ref: Reference) -> None:
     if kind and kind.max_span_months and end > _add_months(start, kind.max_span_months):
         p.add(
             "end_date",
-            f"a {kind.label.lower()} activity spans at most "
-            f"{kind.max_span_months} months; register a new activity after that",
+            f"{kind.label} activities span at most {kind.max_span_months} months; "
+            "register a new activity after that",
         )
 
 

@@ -57,22 +57,30 @@ def upsert_activities(
 ) -> WriteSummary:
     """Create or replace a batch of validated activities, with one outbox row per real change."""
     require_provider(session, provider_id)
+    return write_activities(session, [(provider_id, a) for a in items], now=now)
+
+
+def write_activities(
+    session: Session, items: Sequence[tuple[str, ActivityIn]], *, now: datetime | None = None
+) -> WriteSummary:
+    """Upsert (provider id, activity) pairs of existing providers in as few statements as possible.
+
+    A record whose content is unchanged is not written and gets no outbox row.
+    """
     now = now or utcnow()
-    wanted = {public_id(provider_id, a.provider_activity_id): a for a in items}
-    hashes = {aid: content_hash(a) for aid, a in wanted.items()}
+    wanted = {public_id(pid, a.provider_activity_id): (pid, a) for pid, a in items}
+    hashes = {aid: content_hash(a) for aid, (_, a) in wanted.items()}
     existing = repo.find_hashes(session, list(wanted))
     new = [aid for aid in wanted if aid not in existing]
     changed = [aid for aid in wanted if aid in existing and existing[aid] != hashes[aid]]
-    rows = {
-        aid: _activity_row(aid, provider_id, wanted[aid], hashes[aid], now) for aid in new + changed
-    }
+    rows = {aid: _activity_row(aid, *wanted[aid], hashes[aid], now) for aid in new + changed}
     if new:
         repo.insert_activities(session, [rows[aid] for aid in new])
     if changed:
         repo.update_activities(session, [rows[aid] for aid in changed])
         repo.delete_children(session, changed)
-    repo.insert_children(session, *_child_rows({aid: wanted[aid] for aid in new + changed}))
-    repo.record_changes(session, ((aid, provider_id, "upsert") for aid in new + changed), now)
+    repo.insert_children(session, *_child_rows({aid: wanted[aid][1] for aid in new + changed}))
+    repo.record_changes(session, ((aid, wanted[aid][0], "upsert") for aid in new + changed), now)
     return WriteSummary(len(new), len(changed), len(wanted) - len(new) - len(changed))
 
 

@@ -1,0 +1,178 @@
+"""The moc-catalog command line, run in-process against a real SQLite catalog in tmp_path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from api.cli import app
+from catalog.db import make_engine, session_scope
+from catalog.models import Activity, OutboxEntry, ProviderKey
+from catalog.providers import find_key_owner, hash_key
+from tests.builders import make_record
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("MOC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("MOC_DATABASE_URL", raising=False)
+    return CliRunner()
+
+
+def invoke(cli: CliRunner, *args: str) -> tuple[int, str, str]:
+    result = cli.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def ready(cli: CliRunner) -> CliRunner:
+    assert invoke(cli, "db", "upgrade")[0] == 0
+    assert invoke(cli, "providers", "add", "acme", "--name", "ACME CME")[0] == 0
+    return cli
+
+
+def catalog_rows(tmp_path: Path) -> tuple[int, int]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'catalog.db'}")
+    with session_scope(engine) as session:
+        counts = (
+            len(session.execute(select(Activity.id)).all()),
+            len(session.execute(select(OutboxEntry.id)).all()),
+        )
+    engine.dispose()
+    return counts
+
+
+def write_jsonl(path: Path, *records: object) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_cli_without_schema_says_to_upgrade(cli: CliRunner) -> None:
+    code, _, err = invoke(cli, "providers", "add", "acme", "--name", "ACME")
+    assert code == 2
+    assert "run `moc-catalog db upgrade`" in err
+
+
+def test_cli_bad_setting_names_variable(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOC_SEARCH_ENGINE", "elastic")
+    code, _, err = invoke(cli, "db", "upgrade")
+    assert code == 2
+    assert "MOC_SEARCH_ENGINE" in err
+
+
+def test_cli_providers_add_twice_and_bad_id(ready: CliRunner) -> None:
+    code, _, err = invoke(ready, "providers", "add", "acme", "--name", "Again")
+    assert (code, "already exists" in err) == (2, True)
+    code, _, err = invoke(ready, "providers", "add", "bad id!", "--name", "X")
+    assert (code, "provider id must be" in err) == (2, True)
+
+
+def test_cli_providers_key_prints_once_and_stores_hash(ready: CliRunner, tmp_path: Path) -> None:
+    code, out, _ = invoke(ready, "providers", "key", "acme")
+    key = out.strip()
+    assert code == 0
+    assert key.startswith("moc_")
+    assert len(key) > 40
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'catalog.db'}")
+    with session_scope(engine) as session:
+        stored = session.execute(select(ProviderKey.key_hash)).scalars().all()
+        assert stored == [hash_key(key)]
+        assert key not in stored
+        assert find_key_owner(session, key) == "acme"
+        assert find_key_owner(session, key + "x") is None
+    engine.dispose()
+    assert invoke(ready, "providers", "key", "nobody")[0] == 2
+
+
+def test_cli_import_valid_then_again(ready: CliRunner, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "a.jsonl", make_record(), make_record(provider_activity_id="B"))
+    code, out, err = invoke(ready, "import", str(path), "--provider", "acme")
+    assert (code, out) == (0, "")
+    assert "2 accepted, 0 rejected; 2 created" in err
+    code, _, err = invoke(ready, "import", str(path), "--provider", "acme")
+    assert code == 0
+    assert "0 created, 0 updated, 2 unchanged" in err
+    assert catalog_rows(tmp_path) == (2, 2)
+
+
+def test_cli_import_mixed_writes_nothing_exit_1(ready: CliRunner, tmp_path: Path) -> None:
+    bad = make_record(
+        provider_activity_id="B",
+        moc=[
+            {
+                "board": "ABIM",
+                "points": 1,
+                "credit_types": ["LLSA"],
+                "practice_areas": ["Nephrology"],
+            }
+        ],
+    )
+    path = write_jsonl(tmp_path / "a.jsonl", make_record(), bad)
+    with path.open("a") as f:
+        f.write("{oops\n")
+    code, out, err = invoke(ready, "import", str(path), "--provider", "acme")
+    assert code == 1
+    assert out.splitlines() == [
+        "line 2: moc.0.credit_types.0: 'LLSA' is not a credit type of ABIM",
+        "line 3: invalid JSON: Expecting property name enclosed in double quotes (column 2)",
+    ]
+    assert "nothing written" in err
+    assert "Traceback" not in out + err
+    assert catalog_rows(tmp_path) == (0, 0)
+    code, _, err = invoke(ready, "import", str(path), "--provider", "acme", "--partial")
+    assert code == 1
+    assert "1 created" in err
+    assert catalog_rows(tmp_path) == (1, 1)
+
+
+def test_cli_import_csv_by_extension(ready: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "provider_activity_id,title,activity_type,format,start_date,end_date,url,fee,cme_credits,"
+        "ABS points,ABS credit types,ABS practice areas\n"
+        "S1,Surgical Update,EM,online,2030-01-01,2030-12-31,https://example.org/s,free,2,"
+        "2,CME;SA,General Surgery\n",
+        encoding="utf-8",
+    )
+    code, _, err = invoke(ready, "import", str(path), "--provider", "acme")
+    assert code == 0, err
+    assert catalog_rows(tmp_path) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--provider", "nobody"], "unknown provider 'nobody'", id="unknown-provider"),
+        pytest.param(["--provider", "acme", "--format", "xls"], "unknown format", id="bad-format"),
+    ],
+)
+def test_cli_import_refused_exit_2(
+    ready: CliRunner, tmp_path: Path, args: list[str], message: str
+) -> None:
+    path = write_jsonl(tmp_path / "a.jsonl", make_record())
+    code, _, err = invoke(ready, "import", str(path), *args)
+    assert code == 2
+    assert message in err
+    assert catalog_rows(tmp_path) == (0, 0)
+
+
+def test_cli_import_unknown_extension_exit_2(ready: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("x", encoding="utf-8")
+    code, _, err = invoke(ready, "import", str(path), "--provider", "acme")
+    assert code == 2
+    assert "pass --format" in err
+
+
+def test_cli_demo_writes_through_outbox_and_is_idempotent(cli: CliRunner, tmp_path: Path) -> None:
+    code, _, err = invoke(cli, "demo", "--activities", "300", "--seed", "3")
+    assert code == 0, err
+    assert "300 created" in err
+    assert catalog_rows(tmp_path) == (300, 300)
+    code, _, err = invoke(cli, "demo", "--activities", "300", "--seed", "3")
+    assert "0 created, 0 updated, 300 unchanged" in err
+    assert catalog_rows(tmp_path) == (300, 300)
