@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.bootstrap import make_search_engine, make_search_service, make_syncer
 from api.problems import install_problem_handlers
 from api.routes import activities, health
 from api.settings import Settings
 from catalog import migrate
 from catalog.db import make_engine
+from indexer.sync import BackgroundSync
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -19,11 +21,23 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.catalog_url())
-        migrate.check_schema(engine)
-        app.state.engine = engine
+        db = make_engine(settings.catalog_url())
+        migrate.check_schema(db)
+        search_engine = make_search_engine(settings)
+        app.state.engine = db
+        app.state.search = make_search_service(db, search_engine)
+        # The embedded engine makes one process a complete system: it syncs itself.
+        background = None
+        if settings.search_engine == "tantivy":
+            background = BackgroundSync(
+                make_syncer(settings, db, search_engine), settings.sync_interval_s
+            )
+            background.start()
         yield
-        engine.dispose()
+        if background:
+            background.close()
+        search_engine.close()
+        db.dispose()
 
     app = FastAPI(
         title="MOC Catalog",

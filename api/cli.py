@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -13,6 +16,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine
 
+from api.bootstrap import make_search_engine, make_syncer, sync_lock_path
 from api.progress import progress_bar
 from api.settings import Settings
 from catalog import migrate
@@ -23,6 +27,9 @@ from catalog.importers import detect_format, read_records
 from catalog.imports import ImportReport, import_records
 from catalog.providers import add_provider, create_key
 from catalog.repository import count_activities
+from indexer.engines.base import SearchEngine
+from indexer.errors import SearchError
+from indexer.rebuild import count_indexable, rebuild_index
 
 app = typer.Typer(help="MOC Catalog: CME activities registered for MOC.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -150,7 +157,8 @@ def demo(
         int, typer.Option(help="Random seed; the same seed gives the same catalog.")
     ] = 1,
 ) -> None:
-    """Load a realistic demo catalog (through the same write path as imports)."""
+    """Load a realistic demo catalog (through the same write path as imports) and index it."""
+    settings = load_settings()
     with catalog_engine(upgrade=True) as engine, progress_bar(err, enabled=True) as bar:
         summary = load_demo(
             engine,
@@ -164,6 +172,63 @@ def demo(
         f"demo catalog: {activities} activities ({summary.created} created, "
         f"{summary.updated} updated, {summary.unchanged} unchanged)"
     )
+    with catalog_engine() as db, _search_engine(settings) as search:
+        _rebuild(settings, db, search)
+
+
+@app.command("sync")
+def sync(
+    once: Annotated[bool, typer.Option("--once", help="Drain the outbox once, then exit.")] = False,
+) -> None:
+    """Run the sync worker: apply catalog changes (the outbox) to the search index."""
+    settings = load_settings()
+    with catalog_engine() as db, _search_engine(settings) as engine:
+        syncer = make_syncer(settings, db, engine)
+        if once:
+            err.print(f"applied {syncer.drain()} outbox rows")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        err.print(f"sync worker running against {engine.name} (Ctrl-C to stop)")
+        try:
+            syncer.run(stop, settings.sync_interval_s, on_batch=lambda n: err.print(f"applied {n}"))
+        except KeyboardInterrupt:
+            stop.set()
+
+
+@app.command("reindex")
+def reindex() -> None:
+    """Rebuild the search index from the catalog and switch to it atomically."""
+    settings = load_settings()
+    with catalog_engine() as db, _search_engine(settings) as engine:
+        _rebuild(settings, db, engine)
+
+
+def _rebuild(settings: Settings, db: Engine, engine: SearchEngine) -> None:
+    total = count_indexable(db)
+    started = time.monotonic()
+    with progress_bar(err, enabled=True) as bar:
+        count = rebuild_index(
+            db, engine, sync_lock_path(settings), bar.counter("Indexing", total=total)
+        )
+    seconds = time.monotonic() - started
+    err.print(f"indexed {count} activities in {seconds:.1f}s ({count / max(seconds, 1e-9):.0f}/s)")
+
+
+@contextmanager
+def _search_engine(settings: Settings) -> Iterator[SearchEngine]:
+    try:
+        engine = make_search_engine(settings)
+    except (ValueError, SearchError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    try:
+        yield engine
+    except SearchError as exc:
+        err.print(f"[red]error:[/] search engine: {exc}")
+        raise typer.Exit(3) from None
+    finally:
+        engine.close()
 
 
 @app.command("serve")

@@ -9,6 +9,8 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from indexer.service import SearchService
+
 
 def get_session(request: Request) -> Iterator[Session]:
     """Open a session per request; commit at the request boundary."""
@@ -18,4 +20,10 @@ def get_session(request: Request) -> Iterator[Session]:
         session.commit()
 
 
+def get_search(request: Request) -> SearchService:
+    service: SearchService = request.app.state.search
+    return service
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+SearchDep = Annotated[SearchService, Depends(get_search)]

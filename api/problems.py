@@ -17,6 +17,7 @@ from catalog.errors import (
     ProviderNotFound,
     SchemaNotReady,
 )
+from indexer.errors import EngineUnavailable, InvalidQuery, SearchError
 
 STATUS: dict[type[CatalogError], int] = {
     ActivityNotFound: 404,
@@ -48,6 +49,15 @@ async def _catalog_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(status, exc.message, **extra)
 
 
+async def _search_error(_request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, InvalidQuery):
+        errors = [e.as_dict() for e in exc.errors]
+        return problem(422, "invalid search parameters", errors=errors)
+    if isinstance(exc, EngineUnavailable):
+        return problem(503, "search is unavailable; try again shortly")
+    raise exc
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -65,5 +75,6 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     """Route every expected error through problem()."""
     app.add_exception_handler(CatalogError, _catalog_error)
+    app.add_exception_handler(SearchError, _search_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

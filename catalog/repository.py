@@ -16,6 +16,7 @@ ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
 MOC = MocRegistration.__table__  # type: ignore[attr-defined]
 SPECIALTY = ActivitySpecialty.__table__  # type: ignore[attr-defined]
 OUTBOX = OutboxEntry.__table__  # type: ignore[attr-defined]
+PROVIDER = Provider.__table__  # type: ignore[attr-defined]
 # Keeps IN lists and executemany batches well under every driver's parameter limit.
 CHUNK = 500
 
@@ -25,10 +26,18 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def public_activities(today: date) -> Select[Any]:
-    """The one statement every public read starts from: listed, not ended, with MOC."""
+def indexable_activities() -> Select[Any]:
+    """Activities the public index may hold: listed, with at least one MOC registration.
+
+    Whether one has ended is decided at query time, so the index needs no daily sweep.
+    """
     has_moc = select(MOC.c.activity_id).where(MOC.c.activity_id == A.id).exists()
-    return select(ACTIVITY).where(A.listed.is_(True), A.end_date >= today, has_moc)
+    return select(ACTIVITY).where(A.listed.is_(True), has_moc)
+
+
+def public_activities(today: date) -> Select[Any]:
+    """The one statement every public read starts from: listed, with MOC, not ended."""
+    return indexable_activities().where(A.end_date >= today)
 
 
 def get_provider(session: Session, provider_id: str) -> Provider | None:
@@ -105,6 +114,22 @@ def refresh_statistics(session: Session) -> None:
         session.execute(text("ANALYZE provider, activity, moc_registration, activity_specialty"))
 
 
+def outbox_batch(session: Session, limit: int) -> list[tuple[int, str]]:
+    """The oldest outbox rows as (row id, activity id)."""
+    statement = select(OUTBOX.c.id, OUTBOX.c.activity_id).order_by(OUTBOX.c.id).limit(limit)
+    return [(row.id, row.activity_id) for row in session.execute(statement)]
+
+
+def outbox_ids(session: Session) -> list[int]:
+    """Every outbox row id, oldest first."""
+    return list(session.execute(select(OUTBOX.c.id).order_by(OUTBOX.c.id)).scalars())
+
+
+def delete_outbox(session: Session, ids: Sequence[int]) -> None:
+    for part in chunks(ids):
+        session.execute(delete(OUTBOX).where(OUTBOX.c.id.in_(part)))
+
+
 def count_outbox(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(OUTBOX)).scalar_one())
 
@@ -117,8 +142,10 @@ def load_activity_rows(session: Session, statement: Select[Any]) -> list[dict[st
     """Run an activity select and attach each row's registrations and specialties."""
     rows = [dict(r._mapping) for r in session.execute(statement)]
     by_id = {row["id"]: row for row in rows}
+    names = provider_names(session, {row["provider_id"] for row in rows})
     for row in rows:
         row["moc"], row["specialties"] = [], []
+        row["provider_name"] = names[row["provider_id"]]
     for part in chunks(list(by_id)):
         for reg in session.execute(
             select(MOC).where(MOC.c.activity_id.in_(part)).order_by(MOC.c.position)
@@ -131,6 +158,17 @@ def load_activity_rows(session: Session, statement: Select[Any]) -> list[dict[st
         ):
             by_id[spec.activity_id]["specialties"].append(spec.specialty)
     return rows
+
+
+def provider_names(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """Return {provider id: name} for the given ids."""
+    found: dict[str, str] = {}
+    for part in chunks(sorted(ids)):
+        rows = session.execute(
+            select(PROVIDER.c.id, PROVIDER.c.name).where(PROVIDER.c.id.in_(part))
+        )
+        found.update({row.id: row.name for row in rows})
+    return found
 
 
 def select_activity(provider_id: str, provider_activity_id: str) -> Select[Any]:

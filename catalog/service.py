@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -108,7 +108,7 @@ def get_public_activity(session: Session, activity_id: str, *, today: date) -> A
     rows = repo.load_activity_rows(session, statement)
     if not rows:
         raise ActivityNotFound(f"no activity {activity_id!r}")
-    return activity_out(session, rows[0])
+    return activity_out(rows[0])
 
 
 def get_provider_activity(
@@ -118,12 +118,30 @@ def get_provider_activity(
     rows = repo.load_activity_rows(session, repo.select_activity(provider_id, provider_activity_id))
     if not rows:
         raise ActivityNotFound(f"no activity {provider_activity_id!r} for provider {provider_id!r}")
-    return activity_out(session, rows[0])
+    return activity_out(rows[0])
 
 
-def activity_out(session: Session, row: dict[str, Any]) -> ActivityOut:
-    """Turn a loaded activity row (with moc and specialties) into the public shape."""
-    provider = require_provider(session, row["provider_id"])
+def indexable_activities(
+    session: Session, *, ids: Sequence[str] | None = None, batch: int = 2000
+) -> Iterator[list[ActivityOut]]:
+    """Yield, in batches, the activities the public index should hold (all, or among ``ids``)."""
+    statement = repo.indexable_activities().order_by(repo.A.id)
+    if ids is not None:
+        for part in repo.chunks(list(ids), batch):
+            rows = repo.load_activity_rows(session, statement.where(repo.A.id.in_(part)))
+            yield [activity_out(row) for row in rows]
+        return
+    after = ""
+    while True:
+        rows = repo.load_activity_rows(session, statement.where(repo.A.id > after).limit(batch))
+        if not rows:
+            return
+        yield [activity_out(row) for row in rows]
+        after = rows[-1]["id"]
+
+
+def activity_out(row: dict[str, Any]) -> ActivityOut:
+    """Turn a row from ``load_activity_rows`` into the public shape."""
     location = None
     if row["city"] is not None:
         location = {
@@ -143,7 +161,7 @@ def activity_out(session: Session, row: dict[str, Any]) -> ActivityOut:
             "location": location,
             "moc": moc,
             "id": row["id"],
-            "provider": ProviderRef(id=provider.id, name=provider.name),
+            "provider": ProviderRef(id=row["provider_id"], name=row["provider_name"]),
             "created_at": row["created_at"],
             "updated_at": row["updated_at"],
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.deps import SessionDep
+from api.deps import SearchDep, SessionDep
 
 router = APIRouter(tags=["health"])
 
@@ -17,7 +17,8 @@ def health() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def ready(session: SessionDep) -> dict[str, str]:
-    """Say the catalog database answers."""
+def ready(session: SessionDep, search: SearchDep) -> dict[str, str]:
+    """Say the catalog database and the search engine answer."""
     session.execute(text("SELECT 1"))
-    return {"status": "ok", "catalog": "ok"}
+    search.engine.ping()
+    return {"status": "ok", "catalog": "ok", "search": search.engine.name}

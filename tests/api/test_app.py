@@ -35,7 +35,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 def test_health_and_ready(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ok", "catalog": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok", "catalog": "ok", "search": "tantivy"}
 
 
 def test_activity_detail_listed(client: TestClient) -> None:

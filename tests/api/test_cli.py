@@ -13,6 +13,8 @@ from api.cli import app
 from catalog.db import make_engine, session_scope
 from catalog.models import Activity, OutboxEntry, ProviderKey
 from catalog.providers import find_key_owner, hash_key
+from catalog.service import indexable_activities
+from indexer.engines.tantivy import TantivyEngine
 from tests.builders import make_record
 
 
@@ -168,11 +170,26 @@ def test_cli_import_unknown_extension_exit_2(ready: CliRunner, tmp_path: Path) -
     assert "pass --format" in err
 
 
-def test_cli_demo_writes_through_outbox_and_is_idempotent(cli: CliRunner, tmp_path: Path) -> None:
+def test_cli_demo_writes_catalog_and_index_and_is_idempotent(
+    cli: CliRunner, tmp_path: Path
+) -> None:
     code, _, err = invoke(cli, "demo", "--activities", "300", "--seed", "3")
     assert code == 0, err
     assert "300 created" in err
-    assert catalog_rows(tmp_path) == (300, 300)
+    # The rebuild that follows the load takes in every outbox row the load wrote.
+    assert catalog_rows(tmp_path) == (300, 0)
+    public = public_count(tmp_path)
+    assert 200 < public < 300
+    assert TantivyEngine(tmp_path / "data" / "index").count() == public
+    assert f"indexed {public} activities" in err
     code, _, err = invoke(cli, "demo", "--activities", "300", "--seed", "3")
     assert "0 created, 0 updated, 300 unchanged" in err
-    assert catalog_rows(tmp_path) == (300, 300)
+    assert catalog_rows(tmp_path) == (300, 0)
+
+
+def public_count(tmp_path: Path) -> int:
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'catalog.db'}")
+    with session_scope(engine) as session:
+        count = sum(len(part) for part in indexable_activities(session))
+    engine.dispose()
+    return count

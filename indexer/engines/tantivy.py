@@ -1,0 +1,272 @@
+"""The embedded engine: a tantivy index on disk under ``MOC_DATA_DIR/index``.
+
+Layout: each full build is a directory ``gen-<n>``; the file ``CURRENT`` names the live one.
+A rebuild writes a new directory and switches ``CURRENT`` with an atomic rename, so readers
+(in this or any other process) move over on their next search without ever seeing a
+half-built index. One writer at a time: a lock in this process, tantivy's lock file across
+processes (a second writer gets EngineUnavailable and retries).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from catalog.reference import reference
+from indexer.documents import FACET_FIELDS
+from indexer.engines.base import EngineResult
+from indexer.engines.tantivy_query import (
+    all_of,
+    as_filter,
+    bounding_box,
+    doc_set,
+    filter_clauses,
+    haversine_mi,
+    text_query,
+)
+from indexer.engines.tantivy_schema import FOLDED, build_schema, folding_analyzer, to_tantivy
+from indexer.errors import EngineUnavailable
+from indexer.query import SearchQuery
+from indexer.text import highlight, query_words
+
+POINTER = "CURRENT"
+WRITE_HEAP = 64_000_000
+REBUILD_HEAP = 256_000_000
+FACET_SIZE = 10_000
+# Key field and order per sort; relevance uses the score, distance is sorted here.
+ORDER = {
+    "date": ("date_key", tantivy.Order.Asc),
+    "-date": ("date_key", tantivy.Order.Desc),
+    "points": ("points_key", tantivy.Order.Desc),
+    "title": ("title_sort", tantivy.Order.Asc),
+}
+
+
+class TantivyEngine:
+    """SearchEngine over an on-disk tantivy index."""
+
+    name = "tantivy"
+
+    def __init__(self, root: Path, boards: Iterable[str] | None = None) -> None:
+        self.root = root
+        self.boards = sorted(boards if boards is not None else reference().boards)
+        self.schema = build_schema(self.boards)
+        self._write_lock = threading.Lock()
+        self._open_lock = threading.Lock()
+        self._live: tuple[str, Any] | None = None
+        root.mkdir(parents=True, exist_ok=True)
+        if not (root / POINTER).exists():
+            self._create("gen-0")
+            self._switch("gen-0")
+
+    # -- index directories ------------------------------------------------------------------
+
+    def _create(self, name: str) -> Any:
+        index = tantivy.Index(self.schema, path=str(self._dir(name)), reuse=False)
+        self._register(index)
+        return index
+
+    def _dir(self, name: str) -> Path:
+        path = self.root / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _register(self, index: Any) -> None:
+        # Tokenizers are not persisted with the index: register them on every open.
+        index.register_tokenizer(FOLDED, folding_analyzer())
+
+    def _switch(self, name: str) -> None:
+        tmp = self.root / f"{POINTER}.tmp"
+        tmp.write_text(name, encoding="utf-8")
+        with tmp.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, self.root / POINTER)
+
+    def _index(self) -> Any:
+        """The live index, reopened when ``CURRENT`` names a new generation."""
+        name = (self.root / POINTER).read_text(encoding="utf-8").strip()
+        live = self._live
+        if live is not None and live[0] == name:
+            return live[1]
+        with self._open_lock:
+            try:
+                index = tantivy.Index(self.schema, path=str(self.root / name), reuse=True)
+            except ValueError as exc:
+                message = "the search index does not match this version: run `moc-catalog reindex`"
+                raise EngineUnavailable(f"{message} ({exc})") from exc
+            self._register(index)
+            self._live = (name, index)
+            return index
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery, *, today: date) -> EngineResult:
+        """Run a query against the live index (see SearchEngine.search)."""
+        searcher = self._index().searcher()
+        distances = self._within(searcher, query) if query.point else None
+        geo = [doc_set(self.schema, list(distances))] if distances is not None else []
+        text = text_query(self.schema, query.q)
+        main = self._combine(text, filter_clauses(self.schema, query, today) + geo)
+        total, addresses = self._page(searcher, main, query, text is not None, distances)
+        hits = [self._hit(searcher, a, distances) for a in addresses]
+        facets = self._facets(searcher, query, today, text, geo)
+        if query.q:
+            words = query_words(query.q)
+            for hit in hits:
+                hit["highlight"] = {"title": highlight(hit["title"], words)}
+        return EngineResult(hits=hits, total=total, facets=facets)
+
+    def _combine(self, text: Any | None, filters: list[Any]) -> Any:
+        if text is None:
+            return as_filter(filters)
+        return all_of([text, as_filter(filters)])
+
+    def _within(self, searcher: Any, query: SearchQuery) -> dict[int, float]:
+        """Exact great-circle test on the members of the bounding box: doc_num -> miles."""
+        assert query.point is not None
+        box = bounding_box(self.schema, query.point, query.radius_mi)
+        found = searcher.search(box, limit=max(1, searcher.num_docs), count=False)
+        addresses = [a for _, a in found.hits]
+        if not addresses:
+            return {}
+        lats = searcher.fast_field_values("lat", addresses)
+        lngs = searcher.fast_field_values("lng", addresses)
+        nums = searcher.fast_field_values("doc_num", addresses)
+        out = {}
+        for lat, lng, num in zip(lats, lngs, nums, strict=True):
+            miles = haversine_mi(query.point, (lat, lng))
+            if miles <= query.radius_mi:
+                out[num] = miles
+        return out
+
+    def _page(
+        self,
+        searcher: Any,
+        main: Any,
+        query: SearchQuery,
+        has_text: bool,
+        distances: dict[int, float] | None,
+    ) -> tuple[int, list[Any]]:
+        if query.sort == "distance" and distances is not None:
+            found = searcher.search(main, limit=max(1, len(distances)))
+            addresses = [a for _, a in found.hits]
+            nums = searcher.fast_field_values("doc_num", addresses) if addresses else []
+            ties = searcher.fast_field_values("tie", addresses) if addresses else []
+            ranked = sorted(
+                zip(nums, ties, addresses, strict=True), key=lambda t: (distances[t[0]], t[1])
+            )
+            return len(ranked), [
+                a for _, _, a in ranked[query.offset : query.offset + query.per_page]
+            ]
+        sort = query.sort if (query.sort != "relevance" or has_text) else "date"
+        options: dict[str, Any] = {"limit": query.per_page, "offset": query.offset}
+        if sort in ORDER:
+            options["order_by_field"], options["order"] = ORDER[sort]
+        found = searcher.search(main, **options)
+        return int(found.count), [a for _, a in found.hits]
+
+    def _hit(
+        self, searcher: Any, address: Any, distances: dict[int, float] | None
+    ) -> dict[str, Any]:
+        doc = searcher.doc(address)
+        hit: dict[str, Any] = json.loads(doc.get_first("payload"))
+        if distances is not None:
+            num = searcher.fast_field_values("doc_num", [address])[0]
+            hit["distance_mi"] = round(distances[num], 1)
+        return hit
+
+    def _facets(
+        self, searcher: Any, query: SearchQuery, today: date, text: Any | None, geo: list[Any]
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Disjunctive counts: a group with a selection is counted without its own filter."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        plain = [g for g in query.facets if not query.selected(g)]
+        if plain:
+            filters = filter_clauses(self.schema, query, today) + geo
+            out |= self._aggregate(searcher, self._combine(text, filters), plain)
+        for group in (g for g in query.facets if query.selected(g)):
+            filters = filter_clauses(self.schema, query, today, without=group) + geo
+            out |= self._aggregate(searcher, self._combine(text, filters), [group])
+        return out
+
+    def _aggregate(
+        self, searcher: Any, query: Any, groups: list[str]
+    ) -> dict[str, list[tuple[str, int]]]:
+        spec = {g: {"terms": {"field": FACET_FIELDS[g], "size": FACET_SIZE}} for g in groups}
+        result = searcher.aggregate(query, spec)
+        return {
+            g: [(str(b["key"]), int(b["doc_count"])) for b in result[g]["buckets"]] for g in groups
+        }
+
+    def count(self) -> int:
+        return int(self._index().searcher().num_docs)
+
+    def ping(self) -> None:
+        self._index()
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def apply(self, upserts: list[dict[str, Any]], deletes: list[str]) -> None:
+        """Upsert and delete in one commit; readers in this process see it on return."""
+        with self._write_lock:
+            index = self._index()
+            writer = self._writer(index, WRITE_HEAP, 1)
+            try:
+                for activity_id in [*deletes, *(d["id"] for d in upserts)]:
+                    writer.delete_documents_by_term("id", activity_id)
+                for doc in upserts:
+                    writer.add_document(to_tantivy(doc, self.boards, self.schema))
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            index.reload()
+
+    def _writer(self, index: Any, heap: int, threads: int) -> Any:
+        try:
+            return index.writer(heap, threads)
+        except ValueError as exc:  # LockBusy: another process is writing
+            raise EngineUnavailable(f"the search index is being written elsewhere: {exc}") from exc
+
+    def rebuild(self, batches: Iterable[list[dict[str, Any]]]) -> int:
+        """Build a new generation from ``batches``, then switch ``CURRENT`` to it."""
+        with self._write_lock:
+            name = f"gen-{time.time_ns()}"
+            index = self._create(name)
+            writer = self._writer(index, REBUILD_HEAP, 2)
+            count = 0
+            try:
+                for batch in batches:
+                    for doc in batch:
+                        writer.add_document(to_tantivy(doc, self.boards, self.schema))
+                    count += len(batch)
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                writer.wait_merging_threads()
+                shutil.rmtree(self.root / name, ignore_errors=True)
+                raise
+            writer.wait_merging_threads()
+            self._switch(name)
+            self._drop_old_generations(keep=name)
+            return count
+
+    def _drop_old_generations(self, keep: str) -> None:
+        # Other processes may still hold the old files open; on POSIX that keeps them readable.
+        for path in self.root.glob("gen-*"):
+            if path.name != keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def close(self) -> None:
+        self._live = None

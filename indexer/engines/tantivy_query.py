@@ -1,0 +1,126 @@
+"""SearchQuery -> tantivy Query objects. User text only ever becomes term values, never syntax."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from tantivy import FieldType, Occur, Query
+
+from indexer.documents import FACET_FIELDS, day_number
+from indexer.engines.tantivy_schema import TEXT_BOOSTS, points_field
+from indexer.query import SearchQuery
+from indexer.text import query_words, typo_budget
+
+EARTH_RADIUS_MI = 3958.7613  # 6,371 km, as Meilisearch's haversine
+EXACT_TITLE_BOOST = 100.0
+PHRASE_TITLE_BOOST = 10.0
+
+
+def all_of(clauses: list[Any]) -> Any:
+    if not clauses:
+        return Query.all_query()
+    if len(clauses) == 1:
+        return clauses[0]
+    return Query.boolean_query([(Occur.Must, c) for c in clauses])
+
+
+def any_of(clauses: list[Any]) -> Any:
+    if not clauses:
+        return Query.empty_query()
+    return Query.boolean_query([(Occur.Should, c) for c in clauses])
+
+
+def text_query(schema: Any, q: str | None) -> Any | None:
+    """Every word must match some field (exactly, with typos, or as a prefix if last)."""
+    words = query_words(q)
+    if not words:
+        return None
+    clauses = [
+        (Occur.Must, _word(schema, w, last=i == len(words) - 1)) for i, w in enumerate(words)
+    ]
+    exact = Query.term_query(schema, "title_exact", " ".join(words))
+    clauses.append((Occur.Should, Query.boost_query(exact, EXACT_TITLE_BOOST)))
+    if len(words) > 1:
+        phrase = Query.phrase_query(schema, "title", list[str | tuple[int, str]](words))
+        clauses.append((Occur.Should, Query.boost_query(phrase, PHRASE_TITLE_BOOST)))
+    return Query.boolean_query(clauses)
+
+
+def _word(schema: Any, word: str, *, last: bool) -> Any:
+    budget = typo_budget(word)
+    options = []
+    for name, boost in TEXT_BOOSTS.items():
+        options.append(Query.boost_query(Query.term_query(schema, name, word), boost * 2))
+        if budget:
+            fuzzy = Query.fuzzy_term_query(schema, name, word, distance=budget)
+            options.append(Query.boost_query(fuzzy, boost * 0.5))
+        if last:
+            prefix = Query.fuzzy_term_query(schema, name, word, distance=budget, prefix=True)
+            options.append(Query.boost_query(prefix, boost * 0.75))
+    return any_of(options)
+
+
+def filter_clauses(
+    schema: Any, query: SearchQuery, today: date, *, without: str | None = None
+) -> list[Any]:
+    """Every filter of the query as tantivy clauses, leaving out facet group ``without``."""
+    clauses = [_range(schema, "end_day", FieldType.Integer, day_number(today), None)]
+    for group, field in FACET_FIELDS.items():
+        values = query.selected(group)
+        if values and group != without:
+            clauses.append(Query.term_set_query(schema, field, list(values)))
+    if query.date_from:
+        clauses.append(
+            _range(schema, "end_day", FieldType.Integer, day_number(query.date_from), None)
+        )
+    if query.date_to:
+        clauses.append(
+            _range(schema, "start_day", FieldType.Integer, None, day_number(query.date_to))
+        )
+    if query.min_points is not None:
+        clauses.append(_min_points(schema, query.board, query.min_points))
+    return clauses
+
+
+def _range(schema: Any, field: str, kind: Any, low: Any, high: Any) -> Any:
+    return Query.range_query(schema, field, kind, low, high)
+
+
+def _min_points(schema: Any, boards: Iterable[str], minimum: float) -> Any:
+    fields = [points_field(b) for b in boards] or ["max_points"]
+    return any_of([_range(schema, f, FieldType.Float, minimum, None) for f in fields])
+
+
+def bounding_box(schema: Any, point: tuple[float, float], radius_mi: float) -> Any:
+    """A box a little larger than the circle; the exact test happens on its members."""
+    lat, lng = point
+    dlat = math.degrees(radius_mi / EARTH_RADIUS_MI) * 1.01
+    cos_lat = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
+    dlng = min(180.0, dlat / cos_lat)
+    return all_of(
+        [
+            _range(schema, "lat", FieldType.Float, lat - dlat, lat + dlat),
+            _range(schema, "lng", FieldType.Float, lng - dlng, lng + dlng),
+        ]
+    )
+
+
+def haversine_mi(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_MI * math.asin(min(1.0, math.sqrt(h)))
+
+
+def as_filter(clauses: list[Any]) -> Any:
+    """Filters restrict without adding to the relevance score."""
+    return Query.const_score_query(all_of(clauses), 0.0)
+
+
+def doc_set(schema: Any, numbers: list[int]) -> Any:
+    return Query.term_set_query(schema, "doc_num", numbers) if numbers else Query.empty_query()

@@ -1,0 +1,80 @@
+"""SearchService: the one entry point the web pages and the JSON API call to search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from catalog.reference import Reference, reference
+from indexer.engines.base import SearchEngine
+from indexer.query import FacetValue, SearchQuery, SearchResult
+
+MAX_FACET_VALUES = 100
+FORMAT_LABELS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
+FEE_LABELS = {"yes": "Fee", "free": "Free", "variable": "Variable fee"}
+REGISTRATION_LABELS = {"open": "Open to all", "limited": "Limited"}
+ProviderNames = Callable[[Iterable[str]], dict[str, str]]
+
+
+class SearchService:
+    """Runs SearchQuery objects on an engine and labels the facet values."""
+
+    def __init__(
+        self,
+        engine: SearchEngine,
+        *,
+        provider_names: ProviderNames | None = None,
+        today: Callable[[], date] = date.today,
+        ref: Reference | None = None,
+    ) -> None:
+        self.engine = engine
+        self.provider_names = provider_names or (lambda ids: {})
+        self.today = today
+        self.ref = ref or reference()
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Search; facet values come count first, selected ones always present (even at 0)."""
+        raw = self.engine.search(query, today=self.today())
+        facets = {g: self._facet(g, raw.facets.get(g, []), query) for g in query.facets}
+        return SearchResult(
+            hits=raw.hits, total=raw.total, page=query.page, per_page=query.per_page, facets=facets
+        )
+
+    def _facet(
+        self, group: str, counts: list[tuple[str, int]], query: SearchQuery
+    ) -> list[FacetValue]:
+        selected = set(query.selected(group))
+        by_value = dict(counts) | {v: 0 for v in selected if v not in dict(counts)}
+        ordered = sorted(by_value.items(), key=lambda vc: (-vc[1], vc[0]))
+        kept = ordered[:MAX_FACET_VALUES] + [
+            vc for vc in ordered[MAX_FACET_VALUES:] if vc[0] in selected
+        ]
+        labels = self._labels(group, [v for v, _ in kept])
+        return [FacetValue(v, labels.get(v, v), c, v in selected) for v, c in kept]
+
+    def _labels(self, group: str, values: list[str]) -> dict[str, str]:
+        ref = self.ref
+        if group == "provider":
+            return self.provider_names(values)
+        simple: dict[str, dict[str, str]] = {
+            "board": {b.code: b.name for b in ref.boards.values()},
+            "specialty": ref.specialties,
+            "activity_type": {a.code: a.label for a in ref.activity_types.values()},
+            "format": FORMAT_LABELS,
+            "fee": FEE_LABELS,
+            "registration": REGISTRATION_LABELS,
+            "state": ref.us_states,
+            "country": ref.countries,
+        }
+        if group in simple:
+            return simple[group]
+        return {v: self._qualified_label(group, v) for v in values}
+
+    def _qualified_label(self, group: str, value: str) -> str:
+        """'ABIM:MK' -> 'Medical Knowledge (ABIM)'; practice areas keep their own names."""
+        code, _, item = value.partition(":")
+        board = self.ref.boards.get(code)
+        if board is None:
+            return value
+        credit = board.credit_type(item) if group == "credit_type" else None
+        return f"{credit.label if credit else item} ({board.display_code})"

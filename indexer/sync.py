@@ -1,0 +1,111 @@
+"""The sync worker: drains the outbox into the search engine.
+
+Each batch re-reads the current state of the activities it names, so applying a batch twice,
+or batches out of order, gives the same index (idempotent, order-safe). Outbox rows are
+deleted only after the engine has acknowledged the batch: an outage or a crash delays the
+index but loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from catalog import repository as repo
+from catalog.db import session_scope
+from catalog.service import indexable_activities
+from indexer.documents import to_document
+from indexer.engines.base import SearchEngine
+from indexer.errors import EngineUnavailable
+from indexer.locks import exclusive
+
+log = logging.getLogger(__name__)
+BATCH = 500
+MAX_BACKOFF_S = 30.0
+
+
+@dataclass
+class Syncer:
+    """Moves outbox rows into one search engine."""
+
+    db: Engine
+    engine: SearchEngine
+    lock_path: Path
+    batch: int = BATCH
+
+    def sync_batch(self) -> int:
+        """Apply the oldest outbox batch; return how many rows it held (0: nothing to do).
+
+        Raises EngineUnavailable when the engine did not take the batch (rows are kept).
+        Returns 0 while a rebuild holds the lock.
+        """
+        with exclusive(self.lock_path, wait=False) as locked:
+            if not locked:
+                return 0
+            with session_scope(self.db) as session:
+                rows = repo.outbox_batch(session, self.batch)
+                if not rows:
+                    return 0
+                ids = list(dict.fromkeys(activity_id for _, activity_id in rows))
+                docs = [
+                    to_document(a) for part in indexable_activities(session, ids=ids) for a in part
+                ]
+                present = {d["id"] for d in docs}
+                self.engine.apply(docs, [i for i in ids if i not in present])
+                repo.delete_outbox(session, [row_id for row_id, _ in rows])
+            return len(rows)
+
+    def drain(self) -> int:
+        """Apply batches until the outbox is empty; return the rows applied."""
+        total = 0
+        while done := self.sync_batch():
+            total += done
+        return total
+
+    def run(
+        self,
+        stop: threading.Event,
+        interval_s: float,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        """Drain, wait, repeat until ``stop`` is set; back off while the engine is down."""
+        backoff = interval_s
+        while not stop.is_set():
+            try:
+                done = self.drain()
+            except EngineUnavailable as exc:
+                log.warning("search engine unavailable, retrying in %.1fs: %s", backoff, exc)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                continue
+            except Exception:  # noqa: BLE001 - a worker must outlive a bad batch; it is retried
+                log.exception("sync batch failed; retrying in %.1fs", backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                continue
+            backoff = interval_s
+            if done and on_batch:
+                on_batch(done)
+            stop.wait(interval_s)
+
+
+class BackgroundSync:
+    """The sync worker on a daemon thread, for ``serve`` with the embedded engine."""
+
+    def __init__(self, syncer: Syncer, interval_s: float) -> None:
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=syncer.run, args=(self.stop, interval_s), name="moc-sync", daemon=True
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=30)
