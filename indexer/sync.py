@@ -37,6 +37,7 @@ class Syncer:
     engine: SearchEngine
     lock_path: Path
     batch: int = BATCH
+    prepared: bool = False
 
     def sync_batch(self) -> int:
         """Apply the oldest outbox batch; return how many rows it held (0: nothing to do).
@@ -47,6 +48,9 @@ class Syncer:
         with exclusive(self.lock_path, wait=False) as locked:
             if not locked:
                 return 0
+            if not self.prepared:
+                self.engine.prepare()
+                self.prepared = True
             with session_scope(self.db) as session:
                 rows = repo.outbox_batch(session, self.batch)
                 if not rows:

@@ -41,6 +41,13 @@ class SearchEngine(Protocol):
         """
         ...
 
+    def prepare(self) -> None:
+        """Create the live index and apply its settings if needed; cheap and idempotent.
+
+        Raises EngineUnavailable when the engine cannot be reached.
+        """
+        ...
+
     def rebuild(self, batches: Iterable[list[dict[str, Any]]]) -> int:
         """Build a fresh index from ``batches`` and switch to it atomically; return its size.
 

@@ -30,11 +30,11 @@ from indexer.engines.tantivy_query import (
     bounding_box,
     doc_set,
     filter_clauses,
-    haversine_mi,
     text_query,
 )
 from indexer.engines.tantivy_schema import FOLDED, build_schema, folding_analyzer, to_tantivy
 from indexer.errors import EngineUnavailable
+from indexer.geo import haversine_mi
 from indexer.query import SearchQuery
 from indexer.text import highlight, query_words
 
@@ -206,6 +206,9 @@ class TantivyEngine:
         return {
             g: [(str(b["key"]), int(b["doc_count"])) for b in result[g]["buckets"]] for g in groups
         }
+
+    def prepare(self) -> None:
+        """Nothing to do: the constructor creates the first generation."""
 
     def count(self) -> int:
         return int(self._index().searcher().num_docs)

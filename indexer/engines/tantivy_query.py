@@ -11,10 +11,10 @@ from tantivy import FieldType, Occur, Query
 
 from indexer.documents import FACET_FIELDS, day_number
 from indexer.engines.tantivy_schema import TEXT_BOOSTS, points_field
+from indexer.geo import EARTH_RADIUS_MI
 from indexer.query import SearchQuery
 from indexer.text import query_words, typo_budget
 
-EARTH_RADIUS_MI = 3958.7613  # 6,371 km, as Meilisearch's haversine
 EXACT_TITLE_BOOST = 100.0
 PHRASE_TITLE_BOOST = 10.0
 
@@ -106,15 +106,6 @@ def bounding_box(schema: Any, point: tuple[float, float], radius_mi: float) -> A
             _range(schema, "lng", FieldType.Float, lng - dlng, lng + dlng),
         ]
     )
-
-
-def haversine_mi(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_MI * math.asin(min(1.0, math.sqrt(h)))
 
 
 def as_filter(clauses: list[Any]) -> Any:

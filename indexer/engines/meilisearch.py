@@ -1,0 +1,350 @@
+"""The server engine: a Meilisearch index, through the official synchronous client.
+
+Same semantics as the tantivy engine: filters from ``meilisearch_filters``, disjunctive facets
+through one non-federated multi-search (search-engines.md 1.3), the same sort keys and tie
+breaks, and highlighting by ``indexer.text`` rather than Meilisearch's own. Every write is a
+task: we wait for it and raise on failure. A rebuild fills ``<index>_new`` and swaps it in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import meilisearch
+from meilisearch.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchError,
+    MeilisearchTimeoutError,
+)
+from meilisearch.models.task import TaskInfo
+
+from catalog.reference import reference
+from indexer.documents import FACET_FIELDS, TEXT_FIELDS
+from indexer.engines.base import EngineResult
+from indexer.engines.meilisearch_filters import (
+    METRES_PER_MILE,
+    Filter,
+    build_filter,
+    sort_rules,
+)
+from indexer.errors import EngineTimeout, EngineUnavailable, QueryRejected
+from indexer.geo import haversine_mi
+from indexer.query import MAX_DEPTH, MAX_PER_PAGE, SearchQuery
+from indexer.text import highlight, query_words
+
+# The last reachable page ends at MAX_DEPTH + MAX_PER_PAGE; past maxTotalHits hits vanish.
+MAX_TOTAL_HITS = MAX_DEPTH + MAX_PER_PAGE
+FACET_LIMIT = 10_000  # every value; the service cuts the list
+WRITE_WAIT_MS = 120_000
+# Settings changes and full loads reindex everything; the client's 5 s default is far too short.
+REBUILD_WAIT_MS = 1_800_000
+POLL_MS = 100
+# Codes meaning Meilisearch refused a query we built: a bug on our side, not an outage.
+REJECTED_PREFIXES = ("invalid_search_", "invalid_multi_search_")
+# Fields kept as they are; facet fields and _geo are handled in meili_document.
+PLAIN_FIELDS = (
+    "id",
+    "hit",
+    *TEXT_FIELDS,
+    "title_sort",
+    "start_day",
+    "end_day",
+    "points",
+    "max_points",
+    "tie",
+)
+# "sort" first: tantivy orders strictly by the sort key when one is asked for, even with q,
+# and Meilisearch applies sort only where it sits (#1810); without a sort parameter the rule
+# does nothing, so relevance searches are ranked by the rest. attributeRank/wordPosition are
+# the v1.36+ halves of "attribute"; exactness sits between them so that a title equal to the
+# query beats titles that merely start with its words (search-engines.md 1.9, #3856).
+RANKING_RULES = [
+    "sort",
+    "words",
+    "typo",
+    "proximity",
+    "attributeRank",
+    "exactness",
+    "wordPosition",
+]
+
+
+def meili_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """Flatten a search document into what Meilisearch indexes."""
+    out = {name: doc[name] for name in PLAIN_FIELDS}
+    for name in FACET_FIELDS.values():
+        value = doc[name]
+        # Empty values are left out, as tantivy indexes none, so neither engine counts "".
+        if isinstance(value, list):
+            out[name] = [v for v in value if v]
+        elif value:
+            out[name] = value
+    if doc.get("lat") is not None and doc.get("lng") is not None:
+        out["_geo"] = {"lat": doc["lat"], "lng": doc["lng"]}
+    return out
+
+
+def _filterable(patterns: list[str], *, comparison: bool) -> dict[str, Any]:
+    features = {"facetSearch": False, "filter": {"equality": True, "comparison": comparison}}
+    return {"attributePatterns": patterns, "features": features}
+
+
+def index_settings(boards: Iterable[str]) -> dict[str, Any]:
+    """The complete settings of the index (search-engines.md 1.1)."""
+    ranges = ["start_day", "end_day", "max_points", *(f"points.{b}" for b in boards)]
+    return {
+        "searchableAttributes": list(TEXT_FIELDS),
+        "displayedAttributes": ["hit", "_geo"],
+        "filterableAttributes": [
+            _filterable(list(FACET_FIELDS.values()), comparison=False),
+            _filterable(ranges, comparison=True),
+            "_geo",  # must be the plain string form
+        ],
+        "sortableAttributes": ["start_day", "max_points", "title_sort", "tie", "_geo"],
+        "rankingRules": RANKING_RULES,
+        "typoTolerance": {
+            "enabled": True,
+            "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
+            "disableOnNumbers": True,
+        },
+        "faceting": {"maxValuesPerFacet": FACET_LIMIT, "sortFacetValuesBy": {"*": "count"}},
+        "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
+    }
+
+
+@contextmanager
+def _boundary(action: str) -> Iterator[None]:
+    """Map the client's exceptions to ours."""
+    try:
+        yield
+    except MeilisearchTimeoutError as exc:
+        raise EngineTimeout(f"Meilisearch {action}: timed out: {exc.message}") from exc
+    except MeilisearchCommunicationError as exc:
+        raise EngineUnavailable(f"Meilisearch {action}: unreachable: {exc.message}") from exc
+    except MeilisearchApiError as exc:
+        detail = f"Meilisearch {action}: {exc.status_code} {exc.code}: {exc.message}"
+        if str(exc.code or "").startswith(REJECTED_PREFIXES):
+            raise QueryRejected(detail) from exc
+        raise EngineUnavailable(detail) from exc
+    except MeilisearchError as exc:
+        raise EngineUnavailable(f"Meilisearch {action}: {exc.message}") from exc
+
+
+class MeilisearchEngine:
+    """SearchEngine over a Meilisearch index."""
+
+    name = "meilisearch"
+
+    def __init__(
+        self,
+        url: str,
+        key: str | None,
+        index: str = "activities",
+        timeout_s: float = 10.0,
+        client: meilisearch.Client | None = None,
+    ) -> None:
+        if client is None:
+            # Typed int, but the client hands it to requests, which takes float seconds.
+            client = meilisearch.Client(url, key, timeout=timeout_s)  # type: ignore[arg-type]
+        self.client = client
+        self.uid = index
+        self.boards = sorted(reference().boards)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery, *, today: date) -> EngineResult:
+        """Run a query as one multi-search (see SearchEngine.search)."""
+        words = query_words(query.q)
+        selected = [g for g in query.facets if query.selected(g)]
+        queries = [self._main_query(query, today, words)]
+        queries += [self._facet_query(query, today, words, g) for g in selected]
+        with _boundary("search"):
+            results = self.client.multi_search(queries)["results"]
+        main = results[0]
+        hits = [self._hit(doc, query, words) for doc in main["hits"]]
+        facets = _facets(main, [g for g in query.facets if g not in selected])
+        for group, result in zip(selected, results[1:], strict=True):
+            facets |= _facets(result, [group])
+        return EngineResult(hits=hits, total=int(main["totalHits"]), facets=facets)
+
+    def _base_query(
+        self, query: SearchQuery, today: date, words: list[str], without: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"indexUid": self.uid}
+        if words:
+            # Only the folded words, so quotes and "-" never become phrase or negation syntax;
+            # every word must match, as in tantivy (the default "last" drops words).
+            body["q"] = " ".join(words)
+            body["matchingStrategy"] = "all"
+        body["filter"] = self._filter(query, today, without)
+        return body
+
+    def _filter(self, query: SearchQuery, today: date, without: str | None) -> Filter:
+        return build_filter(query, today, self.boards, without=without)
+
+    def _main_query(self, query: SearchQuery, today: date, words: list[str]) -> dict[str, Any]:
+        body = self._base_query(query, today, words)
+        # page/hitsPerPage give an exhaustive totalHits, where offset/limit give an estimate.
+        body["page"], body["hitsPerPage"] = query.page, query.per_page
+        plain = [FACET_FIELDS[g] for g in query.facets if not query.selected(g)]
+        if plain:
+            body["facets"] = plain
+        sort = sort_rules(query, has_text=bool(words))
+        if sort:
+            body["sort"] = sort
+        return body
+
+    def _facet_query(
+        self, query: SearchQuery, today: date, words: list[str], group: str
+    ) -> dict[str, Any]:
+        """Counts of one selected group under every filter but its own (disjunctive)."""
+        body = self._base_query(query, today, words, without=group)
+        body["facets"] = [FACET_FIELDS[group]]
+        body["limit"] = 0
+        return body
+
+    def _hit(self, doc: dict[str, Any], query: SearchQuery, words: list[str]) -> dict[str, Any]:
+        hit: dict[str, Any] = dict(doc["hit"])
+        if query.point is not None:
+            miles = _miles(doc, query.point)
+            if miles is not None:
+                hit["distance_mi"] = miles
+        if query.q:
+            hit["highlight"] = {"title": highlight(hit["title"], words)}
+        return hit
+
+    def count(self) -> int:
+        """Return the number of documents in the live index."""
+        with _boundary("count"):
+            return int(self.client.index(self.uid).get_stats().number_of_documents)
+
+    def ping(self) -> None:
+        """Raise EngineUnavailable unless the server reports itself available."""
+        with _boundary("ping"):
+            # Not client.health(): the client's shared HttpRequests pops Content-Type from its
+            # header dict for a GET, which can strip it from a concurrent multi-search POST.
+            # An Index object carries its own.
+            health = self.client.index(self.uid).http.get(self.client.config.paths.health)
+        status = health.get("status") if isinstance(health, dict) else None
+        if status != "available":
+            raise EngineUnavailable(f"Meilisearch health: {status!r}")
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Create the live index if missing and bring its settings up to date."""
+        with _boundary("prepare"):
+            self._create_index(self.uid, exists_ok=True)
+            self._apply_settings(self.uid)
+
+    def drop(self) -> None:
+        """Delete the live index and any leftover rebuild index (tests clean up with it)."""
+        with _boundary("drop"):
+            self._delete_index(f"{self.uid}_new")
+            self._delete_index(self.uid)
+
+    def ensure_settings(self) -> None:
+        """Apply the index settings to the live index and wait until they are in force."""
+        with _boundary("settings"):
+            self._apply_settings(self.uid)
+
+    def _apply_settings(self, uid: str) -> None:
+        task = self.client.index(uid).update_settings(index_settings(self.boards))
+        self._wait(task, REBUILD_WAIT_MS)
+
+    def apply(self, upserts: list[dict[str, Any]], deletes: list[str]) -> None:
+        """Delete, then add or replace (as tantivy: an id in both ends up present)."""
+        with _boundary("apply"):
+            tasks = []
+            if deletes:
+                tasks.append(self._delete_batch(self.uid, deletes))
+            if upserts:
+                tasks.append(self._add(self.uid, upserts))
+            for task in tasks:
+                self._wait(task, WRITE_WAIT_MS)
+
+    def _add(self, uid: str, docs: list[dict[str, Any]]) -> TaskInfo:
+        batch = [meili_document(d) for d in docs]
+        return self.client.index(uid).add_documents(batch, primary_key="id")
+
+    def _delete_batch(self, uid: str, ids: list[str]) -> TaskInfo:
+        # The client's delete_documents(ids) warns DeprecationWarning on every call (it prefers
+        # a filter); the server route it wraps, POST .../documents/delete-batch, is current.
+        index = self.client.index(uid)
+        path = f"{index.config.paths.index}/{uid}/{index.config.paths.document}/delete-batch"
+        return TaskInfo(**index.http.post(path, list(ids)))
+
+    def rebuild(self, batches: Iterable[list[dict[str, Any]]]) -> int:
+        """Fill ``<index>_new``, swap it with the live index, then drop the old data."""
+        new = f"{self.uid}_new"
+        with _boundary("rebuild"):
+            self._delete_index(new)  # a leftover of a failed rebuild
+            # Swapping needs both indexes; the first rebuild has no live one yet.
+            self._create_index(self.uid, exists_ok=True)
+            self._create_index(new)
+            self._apply_settings(new)
+            count, tasks = 0, []
+            for batch in batches:
+                if batch:
+                    tasks.append(self._add(new, batch))
+                    count += len(batch)
+            for task in tasks:
+                self._wait(task, REBUILD_WAIT_MS)
+            self._wait(self.client.swap_indexes([{"indexes": [self.uid, new]}]), REBUILD_WAIT_MS)
+            self._delete_index(new)  # now holds the old documents
+        return count
+
+    def _create_index(self, uid: str, *, exists_ok: bool = False) -> None:
+        task = self.client.create_index(uid, {"primaryKey": "id"})
+        self._wait(task, WRITE_WAIT_MS, tolerate=("index_already_exists",) if exists_ok else ())
+
+    def _delete_index(self, uid: str) -> None:
+        try:
+            task = self.client.index(uid).delete()  # own HttpRequests, as in ping
+        except MeilisearchApiError as exc:
+            if exc.code == "index_not_found":
+                return
+            raise
+        self._wait(task, WRITE_WAIT_MS, tolerate=("index_not_found",))
+
+    def _wait(self, task: TaskInfo, timeout_ms: int, tolerate: tuple[str, ...] = ()) -> None:
+        """Wait for a task; raise EngineUnavailable unless it succeeded (or failed harmlessly)."""
+        done = self.client.wait_for_task(task.task_uid, timeout_ms, POLL_MS)
+        if done.status == "succeeded":
+            return
+        error = done.error or {}
+        if done.status == "failed" and error.get("code") in tolerate:
+            return
+        raise EngineUnavailable(
+            f"Meilisearch task {done.uid} ({done.type}) {done.status}: "
+            f"{error.get('code')}: {error.get('message')}"
+        )
+
+    def close(self) -> None:
+        """Nothing to release: the client opens a connection per request."""
+
+
+def _facets(result: dict[str, Any], groups: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts of ``groups`` from one result, most frequent first, then by value."""
+    distribution: dict[str, dict[str, int]] = result.get("facetDistribution") or {}
+    out = {}
+    for group in groups:
+        counts = distribution.get(FACET_FIELDS[group]) or {}
+        pairs = [(str(v), int(n)) for v, n in counts.items() if int(n) > 0]
+        out[group] = sorted(pairs, key=lambda p: (-p[1], p[0]))
+    return out
+
+
+def _miles(doc: dict[str, Any], point: tuple[float, float]) -> float | None:
+    """Distance in miles to one decimal, from Meilisearch's _geoDistance or from _geo."""
+    if doc.get("_geoDistance") is not None:
+        return round(float(doc["_geoDistance"]) / METRES_PER_MILE, 1)
+    geo = doc.get("_geo")
+    if not geo or geo.get("lat") is None or geo.get("lng") is None:
+        return None
+    # _geoDistance comes only with a _geoPoint sort; the tantivy formula keeps both in step.
+    return round(haversine_mi(point, (float(geo["lat"]), float(geo["lng"]))), 1)

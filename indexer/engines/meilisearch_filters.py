@@ -1,0 +1,108 @@
+"""SearchQuery -> Meilisearch filter and sort expressions. User values only ever become quoted
+strings; attribute names come from the allow-list below, never from the query.
+
+Filters use the array form (search-engines.md 1.2): each top-level element is parsed on its own,
+so even a broken element could not change the logic of the others.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from indexer.documents import FACET_FIELDS, day_number
+from indexer.errors import QueryRejected
+from indexer.query import SearchQuery
+
+METRES_PER_MILE = 1609.344
+# Attributes a filter may name; points.<board> is checked against the engine's boards.
+ALLOWED_FIELDS = frozenset(FACET_FIELDS.values()) | {"start_day", "end_day", "max_points"}
+
+Filter = list[str | list[str]]
+
+
+def quote(value: str) -> str:
+    """Quote a filter value so the parser reads back exactly ``value``."""
+    # Backslashes first, then quotes: the parser unescapes \" and then \\ (value.rs).
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def number(value: float) -> str:
+    """Format a finite number for a filter; anything else is a bug in the caller."""
+    if isinstance(value, bool) or not math.isfinite(value):
+        raise QueryRejected(f"not a finite number: {value!r}")
+    # Shortest round-trip digits, never exponent notation ("1e+20" is not a bare filter value).
+    return format(Decimal(repr(value)), "f")
+
+
+def condition(field: str, operator: str, value: str) -> str:
+    """One comparison on an allow-listed attribute; ``value`` is already quoted or a number."""
+    if field not in ALLOWED_FIELDS:
+        raise QueryRejected(f"not a filterable attribute: {field!r}")
+    return f"{field} {operator} {value}"
+
+
+def any_value(field: str, values: Iterable[str]) -> list[str]:
+    """OR of equalities: one inner list of the array form."""
+    return [condition(field, "=", quote(v)) for v in values]
+
+
+def min_points(query: SearchQuery, boards: Iterable[str]) -> list[str]:
+    """At least ``min_points`` for one of the selected boards, or for any board."""
+    assert query.min_points is not None
+    known = set(boards)
+    minimum = number(query.min_points)
+    if not query.board:
+        return [condition("max_points", ">=", minimum)]
+    unknown = [b for b in query.board if b not in known]
+    if unknown:
+        raise QueryRejected(f"unknown boards: {unknown!r}")
+    return [f"points.{b} >= {minimum}" for b in query.board]
+
+
+def geo_radius(point: tuple[float, float], radius_mi: float) -> str:
+    """The exact great-circle test Meilisearch applies (radius in metres)."""
+    lat, lng = point
+    return f"_geoRadius({number(lat)}, {number(lng)}, {number(radius_mi * METRES_PER_MILE)})"
+
+
+def build_filter(
+    query: SearchQuery, today: date, boards: Iterable[str], *, without: str | None = None
+) -> Filter:
+    """Every filter of the query, AND across elements, leaving out facet group ``without``."""
+    clauses: Filter = [condition("end_day", ">=", number(day_number(today)))]
+    for group, field in FACET_FIELDS.items():
+        values = query.selected(group)
+        if values and group != without:
+            clauses.append(any_value(field, values))
+    if query.date_from:
+        clauses.append(condition("end_day", ">=", number(day_number(query.date_from))))
+    if query.date_to:
+        clauses.append(condition("start_day", "<=", number(day_number(query.date_to))))
+    if query.min_points is not None:
+        clauses.append(min_points(query, boards))
+    if query.point is not None:
+        clauses.append(geo_radius(query.point, query.radius_mi))
+    return clauses
+
+
+def sort_rules(query: SearchQuery, has_text: bool) -> list[str] | None:
+    """The sort parameter; None lets the ranking rules order by relevance."""
+    if query.sort == "distance" and query.point is not None:
+        lat, lng = query.point
+        return [f"_geoPoint({number(lat)}, {number(lng)}):asc", "tie:asc"]
+    sort = query.sort if query.sort not in ("relevance", "distance") else "relevance"
+    if sort == "relevance" and not has_text:
+        sort = "date"  # as tantivy: relevance without words is date order
+    return SORTS.get(sort)
+
+
+# Same keys and tie-breaks as tantivy_schema.date_key / points_key and title_sort.
+SORTS = {
+    "date": ["start_day:asc", "tie:asc"],
+    "-date": ["start_day:desc", "tie:desc"],
+    "points": ["max_points:desc", "start_day:asc", "tie:asc"],
+    "title": ["title_sort:asc"],
+}
