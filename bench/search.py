@@ -1,0 +1,83 @@
+"""Search benchmark with the embedded engine: query latency percentiles and full rebuild speed.
+
+    python bench/search.py --data-dir var/bench --activities 100000 [--queries 500]
+
+Loads a demo catalog into the data directory when it is empty (SQLite), rebuilds the tantivy
+index (timed), then runs typical queries in-process: a text query plus two filters plus every
+facet group. Prints p50/p95/p99 in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+
+from catalog import migrate
+from catalog.db import make_engine, session_scope, sqlite_url
+from catalog.demo_load import load_demo
+from catalog.repository import count_activities
+from indexer.engines.tantivy import TantivyEngine
+from indexer.query import parse_search
+from indexer.rebuild import rebuild_index
+from indexer.service import SearchService
+
+WORDS = ["cardiology", "pediatric", "surgery", "sleep", "review", "update", "oncology",
+         "grand rounds", "asthma", "heart failure", "anesthesia", "safety", "diabetes", "pain"]  # fmt: skip
+FILTERS = [
+    {"board": ["ABIM"], "format": ["online"]},
+    {"fee": ["free"], "registration": ["open"]},
+    {"board": ["ABP", "ABA"], "activity_type": ["course"]},
+    {"format": ["in_person"], "date_from": ["2026-12-01"]},
+    {"near": ["10001"], "radius_mi": ["100"]},
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", type=Path, default=Path("var/bench"))
+    parser.add_argument("--activities", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=500)
+    args = parser.parse_args()
+    db = make_engine(sqlite_url(args.data_dir))
+    migrate.upgrade(db)
+    with session_scope(db) as session:
+        empty = count_activities(session) == 0
+    if empty:
+        started = time.perf_counter()
+        load_demo(db, activities=args.activities, seed=7, today=date.today())
+        print(f"demo load: {args.activities} activities in {time.perf_counter() - started:.1f}s")
+    engine = TantivyEngine(args.data_dir / "index")
+    started = time.perf_counter()
+    docs = rebuild_index(db, engine, args.data_dir / "sync.lock")
+    seconds = time.perf_counter() - started
+    print(f"rebuild: {docs} documents in {seconds:.1f}s = {docs / seconds:.0f} docs/s")
+    service = SearchService(engine)
+    rng = random.Random(1)
+    timings, totals = [], []
+    for i in range(args.queries + 20):
+        params = {"q": [rng.choice(WORDS)], **rng.choice(FILTERS)}
+        started = time.perf_counter()
+        result = service.search(parse_search(params))
+        elapsed = (time.perf_counter() - started) * 1000
+        if i >= 20:  # warm-up excluded
+            timings.append(elapsed)
+            totals.append(result.total)
+    print(
+        f"typical query (q + 2 filters + all {len(result.facets)} facet groups), "
+        f"{len(timings)} runs: p50 {percentile(timings, 50):.1f} ms, "
+        f"p95 {percentile(timings, 95):.1f} ms, p99 {percentile(timings, 99):.1f} ms, "
+        f"mean hits {statistics.mean(totals):.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

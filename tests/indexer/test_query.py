@@ -1,0 +1,105 @@
+"""parse_search: every public search parameter, and every way to get one wrong."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from indexer.errors import InvalidQuery
+from indexer.query import FACET_GROUPS, SearchQuery, parse_search
+
+
+def errors(**params: str | list[str]) -> list[tuple[str, str]]:
+    as_lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    with pytest.raises(InvalidQuery) as caught:
+        parse_search(as_lists)
+    return [(e.field, e.message) for e in caught.value.errors]
+
+
+def query(**params: str | list[str]) -> SearchQuery:
+    return parse_search({k: v if isinstance(v, list) else [v] for k, v in params.items()})
+
+
+def test_parse_search_defaults() -> None:
+    q = query()
+    assert (q.sort, q.page, q.per_page, q.radius_mi, q.facets) == (
+        "date",
+        1,
+        20,
+        50.0,
+        FACET_GROUPS,
+    )
+    assert query(q="heart").sort == "relevance"
+
+
+def test_parse_search_every_parameter() -> None:
+    q = query(
+        q=" heart ", board=["ABIM", "ABP", "ABIM"], credit_type="ABIM:MK",
+        practice_area="ABIM:Cardiovascular Disease", specialty="pediatrics",
+        activity_type="course", format="online", state="NY", country="US", provider="acme",
+        registration="limited", fee=["free", "yes"], date_from="2030-01-01",
+        date_to="2030-02-01", near="10001", radius_mi="25", min_points="2.5", sort="distance",
+        page="3", per_page="50", facets=["board", "fee"],
+    )  # fmt: skip
+    assert q.q == "heart"
+    assert q.board == ("ABIM", "ABP")
+    assert (q.credit_type, q.practice_area) == (("ABIM:MK",), ("ABIM:Cardiovascular Disease",))
+    assert (q.registration, q.fee) == ("limited", ("free", "yes"))
+    assert (q.date_from, q.date_to) == (date(2030, 1, 1), date(2030, 2, 1))
+    assert q.point == pytest.approx((40.7484, -73.9967))
+    assert (q.radius_mi, q.min_points, q.sort, q.page, q.per_page) == (25, 2.5, "distance", 3, 50)
+    assert q.facets == ("board", "fee")
+    assert q.offset == 100
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        pytest.param({"board": "ABX"}, [("board", "unknown value 'ABX'")], id="unknown-board"),
+        pytest.param({"credit_type": "MK"}, [("credit_type", "unknown value 'MK'")],
+                     id="bare-code"),
+        pytest.param({"credit_type": "ABP:MK"}, [("credit_type", "unknown value 'ABP:MK'")],
+                     id="wrong-board"),
+        pytest.param({"state": "XX"}, [("state", "unknown value 'XX'")], id="state"),
+        pytest.param({"fee": "maybe"}, [("fee", "unknown value 'maybe'")], id="fee"),
+        pytest.param({"registration": "closed"}, [("registration", "must be open or limited")],
+                     id="registration"),
+        pytest.param({"date_from": "2030-02-30"},
+                     [("date_from", "must be an ISO date (YYYY-MM-DD)")], id="bad-date"),
+        pytest.param({"date_from": "2030-02-02", "date_to": "2030-02-01"},
+                     [("date_to", "must be on or after date_from")], id="date-order"),
+        pytest.param({"per_page": "101"}, [("per_page", "must be a whole number from 1 to 100")],
+                     id="per-page"),
+        pytest.param({"page": "0"}, [("page", "must be a whole number from 1 to 10000")],
+                     id="page-zero"),
+        pytest.param({"page": "101", "per_page": "100"},
+                     [("page", "must not go past result 10,000")], id="too-deep"),
+        pytest.param({"sort": "distance"}, [("sort", "sort=distance needs near")],
+                     id="distance-without-near"),
+        pytest.param({"sort": "price"},
+                     [("sort", "must be one of: relevance, date, -date, points, distance, title")],
+                     id="sort"),
+        pytest.param({"near": "99999"}, [("near", "must be a known US ZIP code or 'lat,lng'")],
+                     id="unknown-zip"),
+        pytest.param({"near": "10001", "radius_mi": "501"},
+                     [("radius_mi", "must be a number from 0.1 to 500")], id="radius"),
+        pytest.param({"min_points": "x"}, [("min_points", "must be a number from 0.25 to 1000")],
+                     id="min-points"),
+        pytest.param({"q": "x" * 201}, [("q", "must be at most 200 characters")], id="long-q"),
+        pytest.param({"facets": "colour"}, [("facets", "unknown value 'colour'")], id="facets"),
+        pytest.param({"colour": "red"}, [("colour", "unknown parameter")], id="unknown-param"),
+        pytest.param({"q": ["a", "b"]}, [("q", "give this parameter once")], id="q-twice"),
+        pytest.param({"provider": "a b"}, [("provider", "unknown value 'a b'")], id="provider"),
+    ],
+)  # fmt: skip
+def test_parse_search_errors_name_the_parameter(
+    params: dict[str, str | list[str]], expected: list[tuple[str, str]]
+) -> None:
+    assert errors(**params) == expected
+
+
+def test_parse_search_reports_every_problem_at_once() -> None:
+    assert [f for f, _ in errors(board="X", per_page="0", sort="nope")] == [
+        "per_page", "sort", "board",
+    ]  # fmt: skip
