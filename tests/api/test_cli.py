@@ -193,3 +193,16 @@ def public_count(tmp_path: Path) -> int:
         count = sum(len(part) for part in indexable_activities(session))
     engine.dispose()
     return count
+
+
+def test_cli_sync_once_and_reindex(ready: CliRunner, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "a.jsonl", make_record(), make_record(provider_activity_id="B"))
+    assert invoke(ready, "import", str(path), "--provider", "acme")[0] == 0
+    code, _, err = invoke(ready, "sync", "--once")
+    assert (code, "applied 2 outbox rows" in err) == (0, True)
+    index = TantivyEngine(tmp_path / "data" / "index")
+    assert index.count() == 2
+    assert catalog_rows(tmp_path) == (2, 0)
+    code, _, err = invoke(ready, "reindex")
+    assert (code, "indexed 2 activities" in err) == (0, True)
+    assert index.count() == 2
