@@ -26,7 +26,8 @@ from indexer.rebuild import rebuild_index
 from indexer.service import SearchService
 
 WORDS = ["cardiology", "pediatric", "surgery", "sleep", "review", "update", "oncology",
-         "grand rounds", "asthma", "heart failure", "anesthesia", "safety", "diabetes", "pain"]  # fmt: skip
+         "grand rounds", "asthma", "heart failure", "anesthesia", "safety", "diabetes",
+         "pain"]  # fmt: skip
 FILTERS = [
     {"board": ["ABIM"], "format": ["online"]},
     {"fee": ["free"], "registration": ["open"]},

@@ -135,3 +135,21 @@ class OutboxEntry(SQLModel, table=True):
     provider_id: str = Field(max_length=64)
     op: str = Field(max_length=8)  # "upsert" or "delete"; the worker re-reads the activity anyway
     created_at: datetime = Field(sa_column=_timestamp())
+
+
+class PublicChange(SQLModel, table=True):
+    """An activity entering or leaving the public catalog (or changing while in it).
+
+    Kept, unlike the outbox, so partners can mirror the public catalog from any point
+    (the changes feed). Activities that were never public leave no trace here.
+    """
+
+    __tablename__ = "public_change"
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    activity_id: str = Field(max_length=32, index=True)
+    op: str = Field(max_length=8)  # "upsert" or "remove"
+    created_at: datetime = Field(sa_column=_timestamp())

@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, func, insert, select, text, update
 from sqlmodel import Session
 
-from catalog.models import Activity, ActivitySpecialty, MocRegistration, OutboxEntry, Provider
+from catalog.models import (
+    Activity,
+    ActivitySpecialty,
+    MocRegistration,
+    OutboxEntry,
+    Provider,
+    PublicChange,
+)
 
 A = Activity.__table__.c  # type: ignore[attr-defined]
 ACTIVITY = Activity.__table__  # type: ignore[attr-defined]
@@ -17,6 +24,7 @@ MOC = MocRegistration.__table__  # type: ignore[attr-defined]
 SPECIALTY = ActivitySpecialty.__table__  # type: ignore[attr-defined]
 OUTBOX = OutboxEntry.__table__  # type: ignore[attr-defined]
 PROVIDER = Provider.__table__  # type: ignore[attr-defined]
+PUBLIC_CHANGE = PublicChange.__table__  # type: ignore[attr-defined]
 # Keeps IN lists and executemany batches well under every driver's parameter limit.
 CHUNK = 500
 
@@ -42,6 +50,40 @@ def public_activities(today: date) -> Select[Any]:
 
 def get_provider(session: Session, provider_id: str) -> Provider | None:
     return session.get(Provider, provider_id)
+
+
+def find_states(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, bool]]:
+    """Return {activity id: (content hash, public)} for the ids that exist.
+
+    "public" here is listed with a MOC registration; ending is judged when read.
+    """
+    has_moc = select(MOC.c.activity_id).where(MOC.c.activity_id == A.id).exists()
+    found: dict[str, tuple[str, bool]] = {}
+    for part in chunks(ids):
+        statement = select(A.id, A.content_hash, A.listed, has_moc.label("has_moc"))
+        for row in session.execute(statement.where(A.id.in_(part))):
+            found[row.id] = (row.content_hash, bool(row.listed and row.has_moc))
+    return found
+
+
+def record_public_changes(
+    session: Session, changes: Iterable[tuple[str, str]], now: datetime
+) -> None:
+    """Add one public change row per (activity id, op)."""
+    rows = [{"activity_id": a, "op": op, "created_at": now} for a, op in changes]
+    for part in chunks(rows):
+        session.execute(insert(PUBLIC_CHANGE), list(part))
+
+
+def public_changes_after(session: Session, cursor: int, limit: int) -> list[tuple[int, str, str]]:
+    """Public changes after ``cursor`` in order, as (change id, activity id, op)."""
+    statement = (
+        select(PUBLIC_CHANGE.c.id, PUBLIC_CHANGE.c.activity_id, PUBLIC_CHANGE.c.op)
+        .where(PUBLIC_CHANGE.c.id > cursor)
+        .order_by(PUBLIC_CHANGE.c.id)
+        .limit(limit)
+    )
+    return [(row.id, row.activity_id, row.op) for row in session.execute(statement)]
 
 
 def find_hashes(session: Session, ids: Sequence[str]) -> dict[str, str]:

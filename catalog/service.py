@@ -70,9 +70,9 @@ def write_activities(
     now = now or utcnow()
     wanted = {public_id(pid, a.provider_activity_id): (pid, a) for pid, a in items}
     hashes = {aid: content_hash(a) for aid, (_, a) in wanted.items()}
-    existing = repo.find_hashes(session, list(wanted))
+    existing = repo.find_states(session, list(wanted))
     new = [aid for aid in wanted if aid not in existing]
-    changed = [aid for aid in wanted if aid in existing and existing[aid] != hashes[aid]]
+    changed = [aid for aid in wanted if aid in existing and existing[aid][0] != hashes[aid]]
     rows = {aid: _activity_row(aid, *wanted[aid], hashes[aid], now) for aid in new + changed}
     if new:
         repo.insert_activities(session, [rows[aid] for aid in new])
@@ -81,7 +81,21 @@ def write_activities(
         repo.delete_children(session, changed)
     repo.insert_children(session, *_child_rows({aid: wanted[aid][1] for aid in new + changed}))
     repo.record_changes(session, ((aid, wanted[aid][0], "upsert") for aid in new + changed), now)
+    was_public = {aid: existing[aid][1] for aid in changed}
+    repo.record_public_changes(session, _public_ops(new + changed, wanted, was_public), now)
     return WriteSummary(len(new), len(changed), len(wanted) - len(new) - len(changed))
+
+
+def _public_ops(
+    ids: list[str], wanted: dict[str, tuple[str, ActivityIn]], was_public: dict[str, bool]
+) -> Iterator[tuple[str, str]]:
+    """What a partner's mirror must do: upsert what is public now, remove what no longer is."""
+    for aid in ids:
+        data = wanted[aid][1]
+        if data.listed and data.moc:
+            yield aid, "upsert"
+        elif was_public.get(aid, False):
+            yield aid, "remove"
 
 
 def upsert_activity(
@@ -96,10 +110,14 @@ def delete_activity(
 ) -> None:
     """Delete an activity of a provider, recording the removal for the index."""
     aid = public_id(provider_id, provider_activity_id)
-    if not repo.find_hashes(session, [aid]):
+    state = repo.find_states(session, [aid]).get(aid)
+    if state is None:
         raise ActivityNotFound(f"no activity {provider_activity_id!r} for provider {provider_id!r}")
+    now = now or utcnow()
     repo.delete_activity_row(session, aid)
-    repo.record_changes(session, [(aid, provider_id, "delete")], now or utcnow())
+    repo.record_changes(session, [(aid, provider_id, "delete")], now)
+    if state[1]:
+        repo.record_public_changes(session, [(aid, "remove")], now)
 
 
 def get_public_activity(session: Session, activity_id: str, *, today: date) -> ActivityOut:

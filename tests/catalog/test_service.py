@@ -185,3 +185,33 @@ class TestPublicActivity:
         )
         rows = session.execute(repo.public_activities(TODAY)).all()
         assert [r.provider_activity_id for r in rows] == ["CARD-1"]
+
+
+def public_log(session: Session) -> list[tuple[str, str]]:
+    from catalog.models import PublicChange
+
+    rows = session.execute(
+        select(PublicChange.activity_id, PublicChange.op).order_by(PublicChange.id)
+    )
+    return [(r.activity_id, r.op) for r in rows]
+
+
+def test_public_change_log_follows_visibility(session: Session, provider: str) -> None:
+    """Only entering, changing within or leaving the public catalog is logged for partners."""
+    aid, hid = public_id(provider, "CARD-1"), public_id(provider, "H")
+    upsert_activity(session, provider_id=provider, data=parse_activity(make_record()))
+    upsert_activity(
+        session, provider_id=provider,
+        data=parse_activity(make_record(provider_activity_id="H", listed=False)),
+    )  # fmt: skip
+    upsert_activity(session, provider_id=provider, data=parse_activity(make_record(title="New")))
+    upsert_activity(
+        session, provider_id=provider, data=parse_activity(make_record(title="New", moc=[]))
+    )
+    upsert_activity(session, provider_id=provider, data=parse_activity(make_record(title="Back")))
+    delete_activity(session, provider_id=provider, provider_activity_id="H")
+    delete_activity(session, provider_id=provider, provider_activity_id="CARD-1")
+    assert public_log(session) == [
+        (aid, "upsert"), (aid, "upsert"), (aid, "remove"), (aid, "upsert"), (aid, "remove"),
+    ]  # fmt: skip
+    assert hid not in {a for a, _ in public_log(session)}
