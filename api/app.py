@@ -6,14 +6,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 
 from api.bootstrap import make_search_engine, make_search_service, make_syncer
 from api.problems import install_problem_handlers
-from api.routes import activities, health
+from api.routes import activities, catalog_info, health
 from api.settings import Settings
 from catalog import migrate
 from catalog.db import make_engine
 from indexer.sync import BackgroundSync
+
+DESCRIPTION = """
+Search CME activities registered for board Maintenance of Certification (MOC).
+
+Only listed activities with at least one MOC registration that have not ended are public.
+Filters are OR within a parameter (repeat it) and AND across parameters. Errors are
+`application/problem+json`; invalid parameters are named in `errors`.
+"""
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -42,10 +52,15 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
         title="MOC Catalog",
         version="1",
-        description="CME activities registered for Maintenance of Certification.",
+        description=DESCRIPTION,
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(
+        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], max_age=3600
+    )
     app.include_router(health.router)
     app.include_router(activities.router)
+    app.include_router(catalog_info.router)
     return app

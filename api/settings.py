@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     sync_interval_s: float = Field(
         1.0, gt=0, description="Seconds between outbox polls of the sync worker."
     )
+    cors_origins: list[str] = Field(
+        ["*"], description="Origins allowed to call the GET API from browsers (JSON list)."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
     )

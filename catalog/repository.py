@@ -172,6 +172,11 @@ def delete_outbox(session: Session, ids: Sequence[int]) -> None:
         session.execute(delete(OUTBOX).where(OUTBOX.c.id.in_(part)))
 
 
+def count_rows(session: Session, statement: Select[Any]) -> int:
+    subquery = statement.subquery()
+    return int(session.execute(select(func.count()).select_from(subquery)).scalar_one())
+
+
 def count_outbox(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(OUTBOX)).scalar_one())
 

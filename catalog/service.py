@@ -139,6 +139,44 @@ def get_provider_activity(
     return activity_out(rows[0])
 
 
+@dataclass
+class PublicChangeEntry:
+    """One step of the changes feed: an activity to upsert (as it is now) or an id to remove."""
+
+    cursor: int
+    op: str
+    activity_id: str
+    activity: ActivityOut | None = None
+
+
+def list_public_changes(
+    session: Session, *, since: int, limit: int, today: date
+) -> tuple[list[PublicChangeEntry], int, bool]:
+    """Public changes after ``since``: (entries, next cursor, more to come).
+
+    An upsert is served with the activity's current state, or skipped when it is no longer
+    public (a later remove says so; an activity that has since ended simply drops out).
+    """
+    rows = repo.public_changes_after(session, since, limit + 1)
+    more, rows = len(rows) > limit, rows[:limit]
+    ids = [aid for _, aid, op in rows if op == "upsert"]
+    statement = repo.public_activities(today).where(repo.A.id.in_(ids))
+    current = {r["id"]: activity_out(r) for r in repo.load_activity_rows(session, statement)}
+    entries = [
+        PublicChangeEntry(cursor, op, aid, current.get(aid))
+        for cursor, aid, op in rows
+        if op == "remove" or aid in current
+    ]
+    return entries, (rows[-1][0] if rows else since), more
+
+
+def get_public_provider(session: Session, provider_id: str, *, today: date) -> tuple[str, int]:
+    """Return a provider's name and its count of listed, current MOC activities."""
+    provider = require_provider(session, provider_id)
+    statement = repo.public_activities(today).where(repo.A.provider_id == provider_id)
+    return provider.name, repo.count_rows(session, statement)
+
+
 def indexable_activities(
     session: Session, *, ids: Sequence[str] | None = None, batch: int = 2000
 ) -> Iterator[list[ActivityOut]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from catalog.reference import Reference, reference
 from indexer.engines.base import SearchEngine
@@ -39,6 +41,40 @@ class SearchService:
         return SearchResult(
             hits=raw.hits, total=raw.total, page=query.page, per_page=query.per_page, facets=facets
         )
+
+    def iter_hits(self, query: SearchQuery, page_size: int = 500) -> Iterator[dict[str, Any]]:
+        """Every hit of a query in its sort order, fetched a page at a time (for exports)."""
+        today = self.today()  # one day for the whole export, even across midnight
+        page = 1
+        while True:
+            part = replace(query, page=page, per_page=page_size, facets=())
+            result = self.engine.search(part, today=today)
+            yield from result.hits
+            if page * page_size >= result.total or not result.hits:
+                return
+            page += 1
+
+    def facet_options(self) -> dict[str, list[tuple[str, str]]]:
+        """Every value of every reference facet group, with its label (for GET /facets)."""
+        ref = self.ref
+        boards = ref.active_boards()
+        values: dict[str, list[str]] = {
+            "board": [b.code for b in boards],
+            "credit_type": [f"{b.code}:{c.code}" for b in boards for c in b.credit_types],
+            "practice_area": [f"{b.code}:{p}" for b in boards for p in b.practice_areas],
+            "specialty": list(ref.specialties),
+            "activity_type": [a.code for a in ref.activity_types.values() if not a.maps_to_type],
+            "format": list(ref.formats),
+            "fee": [o.code for o in ref.fee_options],
+            "registration": [o.code for o in ref.registration_options],
+            "state": list(ref.us_states),
+            "country": list(ref.countries),
+        }
+        out = {}
+        for group, codes in values.items():
+            labels = self._labels(group, codes)
+            out[group] = [(code, labels.get(code, code)) for code in codes]
+        return out
 
     def _facet(
         self, group: str, counts: list[tuple[str, int]], query: SearchQuery

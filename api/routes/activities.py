@@ -1,4 +1,4 @@
-"""Public activity endpoints."""
+"""Public activity endpoints: search, export, detail."""
 
 from __future__ import annotations
 
@@ -6,22 +6,34 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
 
+from api.caching import cached_json
 from api.deps import SearchDep, SessionDep
+from api.exports import EXPORT_FORMATS, export_stream, pick_export_format, split_export_format
+from api.params import RawSearchParamsDep, SearchQueryDep
+from api.schemas import Problem, SearchResponse
+from catalog.errors import FieldError
 from catalog.schemas import ActivityOut
 from catalog.service import get_public_activity
+from indexer.errors import InvalidQuery
 from indexer.query import SearchResult, parse_search
 
 router = APIRouter(prefix="/api/v1", tags=["activities"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem, "description": "A parameter is invalid; `errors` names it."},
+    503: {"model": Problem, "description": "The search engine is unavailable."},
+}
 
 
-@router.get("/activities", responses={422: {"description": "Invalid search parameters"}})
-def search_activities(request: Request, search: SearchDep) -> dict[str, Any]:
+@router.get("/activities", response_model=SearchResponse, responses=ERRORS)
+def search_activities(request: Request, query: SearchQueryDep, search: SearchDep) -> Response:
     """Search listed, current MOC activities with filters, facets, sorting and paging."""
-    params = {name: request.query_params.getlist(name) for name in request.query_params}
-    query = parse_search(params)
-    return search_body(search.search(query))
+    result = search.search(query)
+    if query.page > 1 and query.page > result.pages:
+        raise InvalidQuery([FieldError("page", f"must be at most {max(result.pages, 1)}")])
+    return cached_json(request, search_body(result))
 
 
 def search_body(result: SearchResult) -> dict[str, Any]:
@@ -37,10 +49,43 @@ def search_body(result: SearchResult) -> dict[str, Any]:
 
 
 @router.get(
+    "/activities/export",
+    responses={
+        200: {
+            "description": "Every matching activity, streamed: NDJSON (one hit per line) or CSV.",
+            "content": {media: {} for media in EXPORT_FORMATS.values()},
+        },
+        **ERRORS,
+    },
+    response_class=StreamingResponse,
+)
+def export_activities(
+    request: Request, search: SearchDep, raw: RawSearchParamsDep
+) -> StreamingResponse:
+    """Export every activity matching the search filters, in sort order, as NDJSON or CSV.
+
+    The file format is `format=csv` or `format=ndjson` (else the Accept header, else NDJSON);
+    other `format` values filter by activity format as in search. `page` and `per_page` do not
+    apply: everything matching is streamed.
+    """
+    params = dict(raw)
+    given, params["format"] = split_export_format(params.get("format", []))
+    params = {n: v for n, v in params.items() if v and n not in ("page", "per_page")}
+    kind = pick_export_format(given, request.headers.get("accept", ""))
+    query = parse_search(params)
+    return StreamingResponse(
+        export_stream(search.iter_hits(query), kind),
+        media_type=EXPORT_FORMATS[kind],
+        headers={"Content-Disposition": f'attachment; filename="activities.{kind}"'},
+    )
+
+
+@router.get(
     "/activities/{activity_id}",
     response_model=ActivityOut,
-    responses={404: {"description": "Unknown, unlisted or ended activity"}},
+    responses={404: {"model": Problem, "description": "Unknown, unlisted or ended activity."}},
 )
-def read_activity(activity_id: str, session: SessionDep) -> ActivityOut:
+def read_activity(request: Request, activity_id: str, session: SessionDep) -> Response:
     """Return a listed, current MOC activity."""
-    return get_public_activity(session, activity_id, today=date.today())
+    activity = get_public_activity(session, activity_id, today=date.today())
+    return cached_json(request, activity.model_dump(mode="json"))
