@@ -91,21 +91,41 @@ class TantivyEngine:
             os.fsync(f.fileno())
         os.replace(tmp, self.root / POINTER)
 
+    def _pointer(self) -> str:
+        return (self.root / POINTER).read_text(encoding="utf-8").strip()
+
     def _index(self) -> Any:
         """The live index, reopened when ``CURRENT`` names a new generation."""
-        name = (self.root / POINTER).read_text(encoding="utf-8").strip()
+        name = self._pointer()
         live = self._live
         if live is not None and live[0] == name:
             return live[1]
         with self._open_lock:
-            try:
-                index = tantivy.Index(self.schema, path=str(self.root / name), reuse=True)
-            except ValueError as exc:
-                message = "the search index does not match this version: run `moc-catalog reindex`"
-                raise EngineUnavailable(f"{message} ({exc})") from exc
-            self._register(index)
-            self._live = (name, index)
-            return index
+            for _attempt in range(5):
+                try:
+                    index = self._open(name)
+                except EngineUnavailable:
+                    # A rebuild may have switched and removed that generation meanwhile.
+                    newer = self._pointer()
+                    if newer == name:
+                        raise
+                    name = newer
+                    continue
+                self._live = (name, index)
+                return index
+            raise EngineUnavailable("the search index keeps changing; try again")
+
+    def _open(self, name: str) -> Any:
+        path = self.root / name
+        if not (path / "meta.json").exists():
+            raise EngineUnavailable(f"search index generation {name} is missing")
+        try:
+            index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        except ValueError as exc:
+            message = "the search index does not match this version: run `moc-catalog reindex`"
+            raise EngineUnavailable(f"{message} ({exc})") from exc
+        self._register(index)
+        return index
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -261,14 +281,16 @@ class TantivyEngine:
                 shutil.rmtree(self.root / name, ignore_errors=True)
                 raise
             writer.wait_merging_threads()
+            previous = self._pointer()
             self._switch(name)
-            self._drop_old_generations(keep=name)
+            self._drop_old_generations(keep={name, previous})
             return count
 
-    def _drop_old_generations(self, keep: str) -> None:
-        # Other processes may still hold the old files open; on POSIX that keeps them readable.
+    def _drop_old_generations(self, keep: set[str]) -> None:
+        # The previous generation stays until the next rebuild, so a reader that read the
+        # old pointer a moment ago can still open it; open files survive deletion on POSIX.
         for path in self.root.glob("gen-*"):
-            if path.name != keep:
+            if path.name not in keep:
                 shutil.rmtree(path, ignore_errors=True)
 
     def close(self) -> None:
