@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -35,11 +36,25 @@ def make_syncer(settings: Settings, db: Engine, engine: SearchEngine) -> Syncer:
     return Syncer(db=db, engine=engine, lock_path=sync_lock_path(settings))
 
 
+NAME_TTL_S = 300.0
+
+
 def make_search_service(db: Engine, engine: SearchEngine) -> SearchService:
-    """A SearchService whose provider facet labels come from the catalog."""
+    """A SearchService whose provider facet labels come from the catalog.
+
+    Names are cached for a few minutes: every search labels up to 100 providers, and a
+    renamed provider showing its old name briefly in a facet list is harmless.
+    """
+    cache: dict[str, tuple[float, str]] = {}
 
     def provider_names(ids: Iterable[str]) -> dict[str, str]:
-        with session_scope(db) as session:
-            return repo.provider_names(session, ids)
+        now = time.monotonic()
+        wanted = list(ids)
+        missing = [i for i in wanted if i not in cache or cache[i][0] < now]
+        if missing:
+            with session_scope(db) as session:
+                found = repo.provider_names(session, missing)
+            cache.update({i: (now + NAME_TTL_S, name) for i, name in found.items()})
+        return {i: cache[i][1] for i in wanted if i in cache}
 
     return SearchService(engine, provider_names=provider_names)

@@ -19,23 +19,27 @@ Codes = Annotated[list[str] | None, Query()]
 
 
 def _many(description: str, example: str) -> object:
-    return Query(description=description + " Repeat for OR.", examples=[[example]])
+    # An absent list is empty, not null: a query string cannot send null.
+    return Query(
+        default_factory=list, description=description + " Repeat for OR.", examples=[[example]]
+    )
 
 
 def search_query(
     request: Request,
+    *,
     q: Annotated[str | None, Query(description="Free text over title, description, provider name, specialties and practice areas (at most 200 characters).", examples=["heart failure"])] = None,
-    board: Annotated[list[str] | None, _many("Board code.", "ABIM")] = None,
-    credit_type: Annotated[list[str] | None, _many("Board-qualified credit type.", "ABIM:MK")] = None,
-    practice_area: Annotated[list[str] | None, _many("Board-qualified practice area.", "ABIM:Cardiovascular Disease")] = None,
-    specialty: Annotated[list[str] | None, _many("Specialty code.", "internal_medicine")] = None,
-    activity_type: Annotated[list[str] | None, _many("Activity type code.", "course")] = None,
-    format: Annotated[list[str] | None, _many("in_person, online or hybrid.", "online")] = None,
-    state: Annotated[list[str] | None, _many("US state code.", "PA")] = None,
-    country: Annotated[list[str] | None, _many("ISO 3166-1 alpha-2 country code.", "US")] = None,
-    provider: Annotated[list[str] | None, _many("Provider id.", "acme")] = None,
+    board: Annotated[list[str], _many("Board code.", "ABIM")],
+    credit_type: Annotated[list[str], _many("Board-qualified credit type.", "ABIM:MK")],
+    practice_area: Annotated[list[str], _many("Board-qualified practice area.", "ABIM:Cardiovascular Disease")],
+    specialty: Annotated[list[str], _many("Specialty code.", "internal_medicine")],
+    activity_type: Annotated[list[str], _many("Activity type code.", "course")],
+    format: Annotated[list[str], _many("in_person, online or hybrid.", "online")],
+    state: Annotated[list[str], _many("US state code.", "PA")],
+    country: Annotated[list[str], _many("ISO 3166-1 alpha-2 country code.", "US")],
+    provider: Annotated[list[str], _many("Provider id.", "acme")],
     registration: Annotated[str | None, Query(description="open or limited; absent means both.", examples=["open"])] = None,
-    fee: Annotated[list[str] | None, _many("yes, free or variable.", "free")] = None,
+    fee: Annotated[list[str], _many("yes, free or variable.", "free")],
     date_from: Annotated[date | None, Query(description="Keeps activities whose dates overlap the window from this day (ISO date).", examples=["2026-12-01"])] = None,
     date_to: Annotated[date | None, Query(description="Keeps activities whose dates overlap the window up to this day (ISO date).", examples=["2027-03-31"])] = None,
     near: Annotated[str | None, Query(description="A US ZIP code or 'lat,lng'.", examples=["19107"])] = None,
@@ -44,7 +48,7 @@ def search_query(
     sort: Annotated[str | None, Query(description="relevance (default with q), date (default without q), -date, points, distance (needs near) or title.", examples=["date"])] = None,
     page: Annotated[int | None, Query(description="1-based page; results past the 10,000th are not served.", examples=[1])] = None,
     per_page: Annotated[int | None, Query(description="Hits per page, default 20, at most 100.", examples=[20])] = None,
-    facets: Annotated[list[str] | None, _many("Facet group to return; default all groups.", "board")] = None,
+    facets: Annotated[list[str], _many("Facet group to return; default all groups.", "board")],
 ) -> SearchQuery:  # fmt: skip
     """Parse the request's search parameters (the raw strings, so errors quote what was sent)."""
     params = {name: request.query_params.getlist(name) for name in request.query_params}

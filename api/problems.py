@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,7 +28,10 @@ STATUS: dict[type[CatalogError], int] = {
     InvalidInput: 422,
     SchemaNotReady: 503,
 }
-TITLES = {404: "Not Found", 422: "Unprocessable Content", 503: "Service Unavailable"}
+# RFC 9110 renamed 422; Python's HTTPStatus still has the old phrase.
+TITLES = {422: "Unprocessable Content"}
+MEDIA_TYPE = "application/problem+json"
+PROBLEM_REF = "#/components/schemas/Problem"
 
 
 def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
@@ -34,10 +39,10 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     body = {
         "type": "about:blank",
         "status": status,
-        "title": TITLES.get(status, "Error"),
+        "title": TITLES.get(status) or HTTPStatus(status).phrase,
         "detail": detail,
     } | extra
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
 async def _catalog_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -69,12 +74,35 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return problem(exc.status_code, str(exc.detail))
+    response = problem(exc.status_code, str(exc.detail))
+    # Keep the exception's headers: a 405 must say what is Allowed (RFC 9110).
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every expected error through problem()."""
+    """Route every expected error through problem(), and document them as problem+json."""
     app.add_exception_handler(CatalogError, _catalog_error)
     app.add_exception_handler(SearchError, _search_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.openapi = _problem_openapi(app.openapi)  # type: ignore[method-assign]
+
+
+def _problem_openapi(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """Wrap FastAPI's OpenAPI builder so Problem responses carry problem()'s media type.
+
+    FastAPI documents every response ``model`` under the route's media type, application/json.
+    """
+
+    def openapi() -> dict[str, Any]:
+        schema = build()  # FastAPI caches it, so this runs on the same dict: keep it idempotent
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    if content.get("application/json", {}).get("schema") == {"$ref": PROBLEM_REF}:
+                        content[MEDIA_TYPE] = content.pop("application/json")
+        return schema
+
+    return openapi

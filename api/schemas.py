@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from catalog.schemas import ActivityOut
+
+
+def _utc(value: datetime) -> datetime:
+    """Naive means UTC: the catalog writes UTC, and SQLite hands it back without its offset."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class PublicActivity(ActivityOut):
+    """An activity as the catalog holds it; its timestamps always carry their offset (RFC 3339)."""
+
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class HitLocation(BaseModel):
@@ -105,7 +121,7 @@ class Change(BaseModel):
     cursor: str = Field(examples=["1042"])
     op: str = Field(description="upsert or remove", examples=["upsert"])
     id: str = Field(examples=["uinkabu3h7ie5vdm"])
-    activity: ActivityOut | None = Field(None, description="The activity as it is now (upsert).")
+    activity: PublicActivity | None = Field(None, description="The activity as it is now (upsert).")
 
 
 class ChangesResponse(BaseModel):

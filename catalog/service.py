@@ -154,8 +154,9 @@ def list_public_changes(
 ) -> tuple[list[PublicChangeEntry], int, bool]:
     """Public changes after ``since``: (entries, next cursor, more to come).
 
-    An upsert is served with the activity's current state, or skipped when it is no longer
-    public (a later remove says so; an activity that has since ended simply drops out).
+    An upsert is served with the activity's current state; when the activity is no longer
+    public (ended, or unlisted or deleted by a later change) it is served as a remove, which
+    is harmless if the mirror never had it.
     """
     rows = repo.public_changes_after(session, since, limit + 1)
     more, rows = len(rows) > limit, rows[:limit]
@@ -163,9 +164,10 @@ def list_public_changes(
     statement = repo.public_activities(today).where(repo.A.id.in_(ids))
     current = {r["id"]: activity_out(r) for r in repo.load_activity_rows(session, statement)}
     entries = [
-        PublicChangeEntry(cursor, op, aid, current.get(aid))
+        PublicChangeEntry(cursor, "upsert", aid, current[aid])
+        if op == "upsert" and aid in current
+        else PublicChangeEntry(cursor, "remove", aid)
         for cursor, aid, op in rows
-        if op == "remove" or aid in current
     ]
     return entries, (rows[-1][0] if rows else since), more
 
@@ -218,10 +220,15 @@ def activity_out(row: dict[str, Any]) -> ActivityOut:
             "moc": moc,
             "id": row["id"],
             "provider": ProviderRef(id=row["provider_id"], name=row["provider_name"]),
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
+            "created_at": _utc(row["created_at"]),
+            "updated_at": _utc(row["updated_at"]),
         }
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their offset; the catalog writes them in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _activity_row(

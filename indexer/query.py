@@ -39,6 +39,7 @@ MAX_PER_PAGE = 100
 # Deepest result reachable by paging; Meilisearch's maxTotalHits is set to the same number.
 MAX_DEPTH = 10_000
 MAX_VALUES = 50  # per repeatable parameter
+WORD_CHAR = re.compile(r"[^\W_]")
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PROVIDER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -198,6 +199,8 @@ def _qualified(ref: Reference, kind: str) -> set[str]:
 
 def _build(p: _Params, ref: Reference) -> SearchQuery:
     q = p.one("q")
+    if q is not None and not WORD_CHAR.search(q):
+        q = None  # only punctuation: nothing to search for, so no relevance order either
     if q is not None and len(q) > MAX_Q:
         p.error("q", f"must be at most {MAX_Q} characters")
         q = None

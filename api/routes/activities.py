@@ -9,13 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.caching import cached_json
+from api.caching import NOT_MODIFIED, cached_json
 from api.deps import SearchDep, SessionDep
 from api.exports import EXPORT_FORMATS, export_stream, pick_export_format, split_export_format
 from api.params import RawSearchParamsDep, SearchQueryDep
-from api.schemas import Problem, SearchResponse
+from api.schemas import Problem, PublicActivity, SearchResponse
 from catalog.errors import FieldError
-from catalog.schemas import ActivityOut
 from catalog.service import get_public_activity
 from indexer.errors import InvalidQuery
 from indexer.query import SearchResult, parse_search
@@ -27,7 +26,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/activities", response_model=SearchResponse, responses=ERRORS)
+@router.get("/activities", response_model=SearchResponse, responses=NOT_MODIFIED | ERRORS)
 def search_activities(request: Request, query: SearchQueryDep, search: SearchDep) -> Response:
     """Search listed, current MOC activities with filters, facets, sorting and paging."""
     result = search.search(query)
@@ -53,7 +52,7 @@ def search_body(result: SearchResult) -> dict[str, Any]:
     responses={
         200: {
             "description": "Every matching activity, streamed: NDJSON (one hit per line) or CSV.",
-            "content": {media: {} for media in EXPORT_FORMATS.values()},
+            "content": {media.split(";")[0]: {} for media in EXPORT_FORMATS.values()},
         },
         **ERRORS,
     },
@@ -82,10 +81,15 @@ def export_activities(
 
 @router.get(
     "/activities/{activity_id}",
-    response_model=ActivityOut,
-    responses={404: {"model": Problem, "description": "Unknown, unlisted or ended activity."}},
+    response_model=PublicActivity,
+    responses={
+        **NOT_MODIFIED,
+        404: {"model": Problem, "description": "Unknown, unlisted or ended activity."},
+        422: ERRORS[422],
+    },
 )
 def read_activity(request: Request, activity_id: str, session: SessionDep) -> Response:
     """Return a listed, current MOC activity."""
     activity = get_public_activity(session, activity_id, today=date.today())
-    return cached_json(request, activity.model_dump(mode="json"))
+    public = PublicActivity.model_validate(activity.model_dump())
+    return cached_json(request, public.model_dump(mode="json"))

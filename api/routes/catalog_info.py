@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.caching import cached_json
+from api.caching import NOT_MODIFIED, cached_json
 from api.deps import SearchDep, SessionDep
 from api.schemas import ChangesResponse, Option, Problem, ProviderPublic
 from catalog.service import get_public_provider, list_public_changes
@@ -22,7 +22,15 @@ SINCE = Query(
 LIMIT = Query(ge=1, le=MAX_CHANGES, description="At most this many changes.", examples=[100])
 
 
-@router.get("/facets", response_model=dict[str, list[Option]], tags=["reference"])
+@router.get(
+    "/facets",
+    response_model=dict[str, list[Option]],
+    responses={
+        **NOT_MODIFIED,
+        503: {"model": Problem, "description": "The search engine is unavailable."},
+    },
+    tags=["reference"],
+)
 def list_facets(request: Request, search: SearchDep) -> Response:
     """List every facet group with its codes and labels (the reference data)."""
     options = search.facet_options()
@@ -35,7 +43,11 @@ def list_facets(request: Request, search: SearchDep) -> Response:
 @router.get(
     "/providers/{provider_id}",
     response_model=ProviderPublic,
-    responses={404: {"model": Problem, "description": "Unknown provider."}},
+    responses={
+        **NOT_MODIFIED,
+        404: {"model": Problem, "description": "Unknown provider."},
+        422: {"model": Problem, "description": "A parameter is invalid; `errors` names it."},
+    },
     tags=["providers"],
 )
 def read_provider(request: Request, provider_id: str, session: SessionDep) -> Response:

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from api.deps import SearchDep, SessionDep
+from api.schemas import Problem
 
 router = APIRouter(tags=["health"])
 
@@ -16,7 +17,10 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={503: {"model": Problem, "description": "The search engine is unavailable."}},
+)
 def ready(session: SessionDep, search: SearchDep) -> dict[str, str]:
     """Say the catalog database and the search engine answer."""
     session.execute(text("SELECT 1"))
