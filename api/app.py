@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from api.bootstrap import make_search_engine, make_search_service, make_syncer
 from api.problems import install_problem_handlers
@@ -16,6 +17,8 @@ from api.settings import Settings
 from catalog import migrate
 from catalog.db import make_engine
 from indexer.sync import BackgroundSync
+from web import routes as web_routes
+from web.routes import STATIC_DIR
 
 DESCRIPTION = """
 Search CME activities registered for board Maintenance of Certification (MOC).
@@ -63,4 +66,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(activities.router)
     app.include_router(catalog_info.router)
+    app.include_router(web_routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

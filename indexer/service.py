@@ -88,6 +88,10 @@ class SearchService:
         labels = self._labels(group, [v for v, _ in kept])
         return [FacetValue(v, labels.get(v, v), c, v in selected) for v, c in kept]
 
+    def labels(self, group: str, values: list[str]) -> dict[str, str]:
+        """Display labels of facet values (board names, credit type names, ...)."""
+        return self._labels(group, values)
+
     def _labels(self, group: str, values: list[str]) -> dict[str, str]:
         ref = self.ref
         if group == "provider":

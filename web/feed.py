@@ -1,0 +1,40 @@
+"""Atom feed of a search (RFC 4287), built with ElementTree so every value is escaped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def atom_feed(hits: list[dict[str, Any]], *, self_url: str, page_url: str, base: str) -> bytes:
+    """A feed whose entries are the hits, each linking to its activity page."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _text(feed, "title", "MOC Catalog: activities matching your search")
+    _text(feed, "id", self_url)
+    _text(feed, "updated", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=page_url, type="text/html")
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", "MOC Catalog")
+    for hit in hits:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        url = f"{base.rstrip('/')}/activities/{hit['id']}"
+        _text(entry, "title", hit["title"])
+        _text(entry, "id", url)
+        _text(entry, "updated", f"{hit['start_date']}T00:00:00Z")
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url, type="text/html")
+        boards = ", ".join(f"{m['board']} {m['points']:g} points" for m in hit["moc"])
+        place = (hit.get("location") or {}).get("city") or "Online"
+        dates = f"{hit['start_date']} to {hit['end_date']}"
+        summary = f"{hit['provider']['name']} · {dates} · {place} · {boards}"
+        _text(entry, "summary", summary)
+    document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return document
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> None:
+    ET.SubElement(parent, f"{{{ATOM}}}{tag}").text = text
