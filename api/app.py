@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.bootstrap import make_search_engine, make_search_service, make_syncer
 from api.problems import install_problem_handlers
-from api.routes import activities, catalog_info, health
+from api.routes import activities, catalog_info, health, provider_api
 from api.settings import Settings
 from catalog import migrate
 from catalog.db import make_engine
@@ -46,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
                 make_syncer(settings, db, search_engine), settings.sync_interval_s
             )
             background.start()
+        app.state.background_sync = background
         yield
         if background:
             background.close()
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(activities.router)
     app.include_router(catalog_info.router)
+    app.include_router(provider_api.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

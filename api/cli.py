@@ -25,7 +25,7 @@ from catalog.demo_load import load_demo
 from catalog.errors import CatalogError
 from catalog.importers import detect_format, read_records
 from catalog.imports import ImportReport, import_records
-from catalog.providers import add_provider, create_key
+from catalog.providers import add_provider, create_key, revoke_keys
 from catalog.repository import count_activities
 from indexer.engines.base import SearchEngine
 from indexer.errors import SearchError
@@ -85,7 +85,7 @@ def providers_add(
     name: Annotated[str, typer.Option("--name", help="The provider's public name.")],
 ) -> None:
     """Register an accredited provider."""
-    with catalog_engine() as engine, session_scope(engine) as session:
+    with catalog_engine() as engine, session_scope(engine, write=True) as session:
         add_provider(session, provider_id=provider_id, name=name)
     err.print(f"provider {provider_id} added")
 
@@ -95,10 +95,25 @@ def providers_key(
     provider_id: Annotated[str, typer.Argument(metavar="ID", help="Provider id.")],
 ) -> None:
     """Print a new API key for a provider, once; only its hash is stored."""
-    with catalog_engine() as engine, session_scope(engine) as session:
+    with catalog_engine() as engine, session_scope(engine, write=True) as session:
         key = create_key(session, provider_id=provider_id)
     typer.echo(key)
     err.print("Store this key now: it is not shown again.")
+
+
+@providers_app.command("revoke")
+def providers_revoke(
+    provider_id: Annotated[str, typer.Argument(metavar="ID", help="Provider id.")],
+    prefix: Annotated[
+        str | None,
+        typer.Option("--prefix", help="Revoke only the key starting with this (default: all)."),
+    ] = None,
+) -> None:
+    """Revoke a provider's API keys: all of them, or the one starting with --prefix."""
+    with catalog_engine() as engine, session_scope(engine, write=True) as session:
+        count = revoke_keys(session, provider_id=provider_id, prefix=prefix)
+    err.print(f"revoked {count} key(s) of {provider_id}")
+    raise typer.Exit(0 if count else 1)
 
 
 @app.command("import")
@@ -138,7 +153,7 @@ def _run_import(engine: Engine, path: Path, provider: str, fmt: str, partial: bo
     size = path.stat().st_size
     with progress_bar(err, enabled=size > LARGE_FILE) as bar, path.open("rb") as raw:
         stream = bar.wrap_file(raw, total=size, description="Checking")
-        with session_scope(engine) as session:
+        with session_scope(engine, write=True) as session:
             return import_records(
                 session,
                 provider_id=provider,

@@ -50,13 +50,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # Writers begin IMMEDIATE: a deferred transaction that reads and then writes fails at
+    # once ("database is locked") when another connection wrote in between; an immediate one
+    # waits for the lock instead (busy_timeout).
+    mode = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if mode else "BEGIN")
+
+
+WRITE_OPTION = "moc_writer"
+
+
+def begin_write(session: Session) -> None:
+    """Mark the session's transaction as a writer (SQLite: BEGIN IMMEDIATE) before any read."""
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """Yield a session that commits on success and rolls back on any error."""
     with Session(engine, expire_on_commit=False) as session:
+        if write:
+            begin_write(session)
         try:
             yield session
             session.commit()

@@ -34,7 +34,7 @@ def load_demo(
     """Generate, check and write a demo catalog in one transaction; return what was written."""
     pairs = list(_checked_pairs(activities, seed, today, on_checked or _ignore))
     total = WriteSummary()
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         _ensure_providers(session, demo_providers(activities, seed))
         for start in range(0, len(pairs), WRITE_BATCH):
             done = write_activities(session, pairs[start : start + WRITE_BATCH])

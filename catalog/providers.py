@@ -7,6 +7,7 @@ hashes guard low-entropy secrets, which these are not.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import datetime
@@ -61,12 +62,35 @@ def create_key(session: Session, *, provider_id: str, now: datetime | None = Non
 def find_key_owner(session: Session, key: str) -> str | None:
     """Return the provider id of an active key, or None.
 
-    The lookup is by hash, so comparing the secret itself never happens in Python.
+    The database finds the row by the key's hash, so the secret is never compared as such;
+    the stored hash is then checked again in constant time.
     """
+    digest = hash_key(key)
     row = session.exec(
         select(ProviderKey).where(
-            ProviderKey.key_hash == hash_key(key),
+            ProviderKey.key_hash == digest,
             ProviderKey.revoked_at.is_(None),  # type: ignore[union-attr]
         )
     ).first()
-    return row.provider_id if row else None
+    if row is None or not hmac.compare_digest(row.key_hash, digest):
+        return None
+    return row.provider_id
+
+
+def revoke_keys(
+    session: Session, *, provider_id: str, prefix: str | None = None, now: datetime | None = None
+) -> int:
+    """Revoke a provider's keys (all, or those starting with ``prefix``); return how many."""
+    require_provider(session, provider_id)
+    keys = session.exec(
+        select(ProviderKey).where(
+            ProviderKey.provider_id == provider_id,
+            ProviderKey.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).all()
+    chosen = [k for k in keys if prefix is None or k.prefix.startswith(prefix[:12])]
+    for key in chosen:
+        key.revoked_at = now or utcnow()
+        session.add(key)
+    session.flush()
+    return len(chosen)

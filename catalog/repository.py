@@ -218,6 +218,15 @@ def provider_names(session: Session, ids: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def provider_activities(provider_id: str) -> Select[Any]:
+    """All of a provider's activities, listed or not, soonest first."""
+    return (
+        select(ACTIVITY)
+        .where(A.provider_id == provider_id)
+        .order_by(A.start_date, A.provider_activity_id)
+    )
+
+
 def select_activity(provider_id: str, provider_activity_id: str) -> Select[Any]:
     return select(ACTIVITY).where(
         A.provider_id == provider_id, A.provider_activity_id == provider_activity_id

@@ -172,6 +172,43 @@ def list_public_changes(
     return entries, (rows[-1][0] if rows else since), more
 
 
+@dataclass
+class ProviderActivity:
+    """One of a provider's own activities and why it is or is not public."""
+
+    activity: ActivityOut
+    public: bool
+    reasons: list[str]
+
+
+def visibility(activity: ActivityOut, today: date) -> tuple[bool, list[str]]:
+    """Whether an activity is public and why not; limited registration is public with a note."""
+    reasons = []
+    if not activity.listed:
+        reasons.append("not listed by provider")
+    if not activity.moc:
+        reasons.append("no MOC registration")
+    if activity.end_date < today:
+        reasons.append("ended")
+    notes = (
+        ["registration limited: shown with a notice"] if activity.registration == "limited" else []
+    )
+    return not reasons, reasons + (notes if not reasons else [])
+
+
+def list_provider_activities(
+    session: Session, *, provider_id: str, today: date
+) -> list[ProviderActivity]:
+    """Every activity of a provider, unlisted included, with its visibility."""
+    require_provider(session, provider_id)
+    out = []
+    for row in repo.load_activity_rows(session, repo.provider_activities(provider_id)):
+        activity = activity_out(row)
+        public, reasons = visibility(activity, today)
+        out.append(ProviderActivity(activity, public, reasons))
+    return out
+
+
 def get_public_provider(session: Session, provider_id: str, *, today: date) -> tuple[str, int]:
     """Return a provider's name and its count of listed, current MOC activities."""
     provider = require_provider(session, provider_id)

@@ -34,10 +34,13 @@ def rebuild_index(
     rebuild starts are reflected in what it reads, so they are deleted after the switch;
     later ones stay for the worker.
     """
-    with exclusive(lock_path), session_scope(db) as session:
-        seen = repo.outbox_ids(session)
-        count = engine.rebuild(_batches(session, on_progress))
-        repo.delete_outbox(session, seen)
+    with exclusive(lock_path):
+        with session_scope(db) as session:
+            seen = repo.outbox_ids(session)
+        with session_scope(db) as session:
+            count = engine.rebuild(_batches(session, on_progress))
+        with session_scope(db, write=True) as session:
+            repo.delete_outbox(session, seen)
     return count
 
 

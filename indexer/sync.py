@@ -53,14 +53,17 @@ class Syncer:
                 self.prepared = True
             with session_scope(self.db) as session:
                 rows = repo.outbox_batch(session, self.batch)
-                if not rows:
-                    return 0
                 ids = list(dict.fromkeys(activity_id for _, activity_id in rows))
                 docs = [
                     to_document(a) for part in indexable_activities(session, ids=ids) for a in part
                 ]
-                present = {d["id"] for d in docs}
-                self.engine.apply(docs, [i for i in ids if i not in present])
+            if not rows:
+                return 0
+            present = {d["id"] for d in docs}
+            self.engine.apply(docs, [i for i in ids if i not in present])
+            # A transaction of its own that starts with the write: on SQLite a read
+            # transaction upgraded to a write fails at once if another write came between.
+            with session_scope(self.db, write=True) as session:
                 repo.delete_outbox(session, [row_id for row_id, _ in rows])
             return len(rows)
 
@@ -76,8 +79,12 @@ class Syncer:
         stop: threading.Event,
         interval_s: float,
         on_batch: Callable[[int], None] | None = None,
+        wake: threading.Event | None = None,
     ) -> None:
-        """Drain, wait, repeat until ``stop`` is set; back off while the engine is down."""
+        """Drain, wait, repeat until ``stop`` is set; back off while the engine is down.
+
+        Setting ``wake`` cuts the wait short, so a write is searchable at once.
+        """
         backoff = interval_s
         while not stop.is_set():
             try:
@@ -95,7 +102,11 @@ class Syncer:
             backoff = interval_s
             if done and on_batch:
                 on_batch(done)
-            stop.wait(interval_s)
+            if wake is None:
+                stop.wait(interval_s)
+            else:
+                wake.wait(interval_s)
+                wake.clear()
 
 
 class BackgroundSync:
@@ -103,13 +114,22 @@ class BackgroundSync:
 
     def __init__(self, syncer: Syncer, interval_s: float) -> None:
         self.stop = threading.Event()
+        self.wake = threading.Event()
         self.thread = threading.Thread(
-            target=syncer.run, args=(self.stop, interval_s), name="moc-sync", daemon=True
+            target=syncer.run,
+            args=(self.stop, interval_s, None, self.wake),
+            name="moc-sync",
+            daemon=True,
         )
+
+    def notify(self) -> None:
+        """A write was committed: sync now rather than at the next tick."""
+        self.wake.set()
 
     def start(self) -> None:
         self.thread.start()
 
     def close(self) -> None:
         self.stop.set()
+        self.wake.set()
         self.thread.join(timeout=30)

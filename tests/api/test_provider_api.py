@@ -1,0 +1,162 @@
+"""Provider endpoints through the real app: the authorisation matrix, writes, visibility."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from catalog import migrate
+from catalog.db import make_engine, session_scope
+from catalog.providers import add_provider, create_key, revoke_keys
+from catalog.rules import parse_activity
+from catalog.service import public_id, upsert_activity
+from tests.builders import make_record
+
+BASE = "/api/v1/providers/acme/activities"
+
+
+@pytest.fixture
+def app_keys(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str | None]]]:
+    settings = Settings(data_dir=tmp_path)
+    db = make_engine(settings.catalog_url())
+    migrate.upgrade(db)
+    with session_scope(db) as session:
+        add_provider(session, provider_id="acme", name="ACME CME")
+        add_provider(session, provider_id="other", name="Other CME")
+        keys: dict[str, str | None] = {
+            "none": None,
+            "wrong": "moc_not-a-real-key",
+            "revoked": create_key(session, provider_id="acme"),
+        }
+        revoke_keys(session, provider_id="acme", prefix=keys["revoked"])
+        keys["other"] = create_key(session, provider_id="other")
+        keys["own"] = create_key(session, provider_id="acme")
+        upsert_activity(session, provider_id="acme", data=parse_activity(make_record(
+            provider_activity_id="EXISTING")))  # fmt: skip
+        upsert_activity(session, provider_id="other", data=parse_activity(make_record(
+            provider_activity_id="THEIRS", listed=False)))  # fmt: skip
+    db.dispose()
+    with TestClient(create_app(settings)) as client:
+        yield client, keys
+
+
+def call(client: TestClient, method: str, path: str, key: str | None, body: Any = None) -> Any:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return client.request(method, path, headers=headers, json=body)
+
+
+ENDPOINTS = [
+    pytest.param("PUT", f"{BASE}/NEW", {"own": 201}, id="put"),
+    pytest.param("DELETE", f"{BASE}/EXISTING", {"own": 204}, id="delete"),
+    pytest.param("GET", BASE, {"own": 200}, id="list"),
+]
+KEYS = {"none": 401, "wrong": 401, "revoked": 401, "other": 403}
+
+
+@pytest.mark.parametrize(("method", "path", "own"), ENDPOINTS)
+@pytest.mark.parametrize("who", ["none", "wrong", "revoked", "other", "own"])
+def test_provider_api_authorisation_matrix(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+    method: str,
+    path: str,
+    own: dict[str, int],
+    who: str,
+) -> None:
+    client, keys = app_keys
+    body = make_record(provider_activity_id="NEW") if method == "PUT" else None
+    response = call(client, method, path, keys[who], body)
+    expected = own["own"] if who == "own" else KEYS[who]
+    assert response.status_code == expected
+    if expected >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == expected
+    if expected == 401:
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_provider_api_other_providers_unlisted_looks_missing(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+) -> None:
+    client, keys = app_keys
+    theirs = call(client, "DELETE", f"{BASE}/THEIRS", keys["own"])
+    missing = call(client, "DELETE", f"{BASE}/NEVER", keys["own"])
+    assert (theirs.status_code, missing.status_code) == (404, 404)
+    assert theirs.json()["title"] == missing.json()["title"]
+    listed = call(client, "GET", BASE, keys["own"]).json()["activities"]
+    assert [a["provider_activity_id"] for a in listed] == ["EXISTING"]
+
+
+def test_provider_api_put_is_idempotent_and_searchable_within_a_second(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+) -> None:
+    client, keys = app_keys
+    record = make_record(provider_activity_id="FRESH", title="Freshly Put Lipidology")
+    first = call(client, "PUT", f"{BASE}/FRESH", keys["own"], record)
+    again = call(client, "PUT", f"{BASE}/FRESH", keys["own"], record)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["updated_at"] == again.json()["updated_at"]
+    assert first.json()["id"] == public_id("acme", "FRESH")
+    deadline = time.monotonic() + 1.0
+    total = 0
+    while time.monotonic() < deadline and total == 0:
+        total = client.get("/api/v1/activities", params={"q": "lipidology"}).json()["total"]
+        time.sleep(0.05)
+    assert total == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "public", "reasons"),
+    [
+        pytest.param({}, True, [], id="public"),
+        pytest.param({"registration": "limited"}, True,
+                     ["registration limited: shown with a notice"], id="limited"),
+        pytest.param({"listed": False}, False, ["not listed by provider"], id="unlisted"),
+        pytest.param({"moc": []}, False, ["no MOC registration"], id="no-moc"),
+        pytest.param({"start_date": "2024-01-01", "end_date": "2024-01-02"}, False, ["ended"],
+                     id="ended"),
+        pytest.param({"listed": False, "moc": []}, False,
+                     ["not listed by provider", "no MOC registration"], id="two-reasons"),
+    ],
+)  # fmt: skip
+def test_provider_api_visibility_reasons(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+    overrides: dict[str, Any],
+    public: bool,
+    reasons: list[str],
+) -> None:
+    client, keys = app_keys
+    body = make_record(provider_activity_id="V", **overrides)
+    put = call(client, "PUT", f"{BASE}/V", keys["own"], body).json()
+    assert put["visibility"] == {"public": public, "reasons": reasons}
+    listed = {
+        a["provider_activity_id"]: a
+        for a in call(client, "GET", BASE, keys["own"]).json()["activities"]
+    }
+    assert listed["V"]["visibility"] == {"public": public, "reasons": reasons}
+
+
+def test_provider_api_put_errors(app_keys: tuple[TestClient, dict[str, str | None]]) -> None:
+    client, keys = app_keys
+    mismatch = call(client, "PUT", f"{BASE}/A", keys["own"], make_record(provider_activity_id="B"))
+    assert mismatch.status_code == 422
+    assert [e["field"] for e in mismatch.json()["errors"]] == ["provider_activity_id"]
+    bad = call(
+        client,
+        "PUT",
+        f"{BASE}/A",
+        keys["own"],
+        make_record(provider_activity_id="A", cme_credits=1.3, url="ftp://x"),
+    )
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["cme_credits", "url"]
+    assert (
+        call(client, "GET", BASE, keys["own"]).json()["activities"][0]["provider_activity_id"]
+        == "EXISTING"
+    )
