@@ -38,6 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
         migrate.check_schema(db)
         search_engine = make_search_engine(settings)
         app.state.engine = db
+        app.state.settings = settings
         app.state.search = make_search_service(db, search_engine)
         # The embedded engine makes one process a complete system: it syncs itself.
         background = None

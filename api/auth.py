@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
-from api.deps import WriteSessionDep
+from api.deps import SessionDep
 from catalog.providers import find_key_owner
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="moc-catalog"'}
 
 
-def key_owner(request: Request, session: WriteSessionDep) -> str:
+def key_owner(request: Request, session: SessionDep) -> str:
     """The provider id of the request's key; 401 without a valid, unrevoked key."""
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     owner = find_key_owner(session, key.strip()) if scheme.lower() == "bearer" and key else None

@@ -121,7 +121,10 @@ def import_file(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     provider: Annotated[str, typer.Option("--provider", help="Provider id the records belong to.")],
     fmt: Annotated[
-        str | None, typer.Option("--format", help="jsonl or csv; default from the extension.")
+        str | None,
+        typer.Option(
+            "--format", help="jsonl, csv, xlsx or xml (PARS batch); default from the extension."
+        ),
     ] = None,
     partial: Annotated[
         bool, typer.Option("--partial", help="Write the valid records even if some are rejected.")
@@ -143,6 +146,8 @@ def import_file(
     )
     if written:
         summary += f"; {w.created} created, {w.updated} updated, {w.unchanged} unchanged"
+        if report.deleted:
+            summary += f", {report.deleted} deleted"
     else:
         summary += "; nothing written (use --partial to write the valid records)"
     err.print(summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException
 from catalog.errors import (
     ActivityNotFound,
     CatalogError,
+    ImportFileError,
     InvalidActivity,
     InvalidInput,
     ProviderNotFound,
@@ -26,6 +28,7 @@ STATUS: dict[type[CatalogError], int] = {
     ProviderNotFound: 404,
     InvalidActivity: 422,
     InvalidInput: 422,
+    ImportFileError: 422,
     SchemaNotReady: 503,
 }
 # RFC 9110 renamed 422; Python's HTTPStatus still has the old phrase.
@@ -72,12 +75,25 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "invalid request parameters", errors=errors)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     response = problem(exc.status_code, str(exc.detail))
     # Keep the exception's headers: a 405 must say what is Allowed (RFC 9110).
     response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
     return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every documented method on this path (the router names only the first route's)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            methods |= {m.upper() for m in operations}
+    return sorted(methods)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         ["*"], description="Origins allowed to call the GET API from browsers (JSON list)."
     )
+    max_upload_bytes: int = Field(
+        20_000_000, gt=0, description="Largest batch file accepted by the imports endpoint."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
     )

@@ -60,7 +60,7 @@ def _checked_pairs(
         by_provider[provider_id].append(Record(f"demo record {number}", data=raw))
     for provider_id, records in by_provider.items():
         report = ImportReport()
-        valid = check_records(records, report)
+        valid = check_records(records, report).activities
         if not report.ok:
             raise AssertionError(f"the demo generator made a bad record: {report.rejections[0]}")
         on_checked(len(valid))

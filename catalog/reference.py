@@ -47,6 +47,7 @@ class ActivityType:
     code: str
     label: str
     pars_legacy_code: str | None
+    pars_name: str | None  # the current PARS name, e.g. "Live course"
     live: bool | None
     max_span_months: int | None
     # Deprecated PARS types fold into a current type plus a format (reference-data.json).
@@ -80,11 +81,21 @@ class Reference:
     def active_boards(self) -> list[Board]:
         return [b for b in self.boards.values() if b.active]
 
+    @cached_property
+    def activity_type_by_name(self) -> dict[str, ActivityType]:
+        """Activity types by casefolded legacy PARS code, current PARS name and label."""
+        found: dict[str, ActivityType] = {}
+        for kind in self.activity_types.values():
+            for name in (kind.pars_legacy_code, kind.pars_name, kind.label):
+                if name:
+                    found.setdefault(name.casefold(), kind)
+        return found
+
     def resolve_activity_type(self, code: str) -> tuple[str, str | None] | None:
-        """Map a current or legacy PARS activity-type code to (current code, implied format)."""
+        """Map an activity-type code, legacy PARS code or name to (current code, implied format)."""
         key = code.strip()
-        found = self.activity_types.get(key.lower()) or next(
-            (a for a in self.activity_types.values() if a.pars_legacy_code == key.upper()), None
+        found = self.activity_types.get(key.lower()) or self.activity_type_by_name.get(
+            key.casefold()
         )
         if found is None:
             return None
@@ -116,6 +127,7 @@ def _activity_type(raw: dict[str, Any]) -> ActivityType:
         code=raw["code"],
         label=raw["label"],
         pars_legacy_code=raw.get("pars_legacy_code"),
+        pars_name=raw.get("pars_name"),
         live=raw.get("live"),
         max_span_months=raw.get("max_span_months"),
         maps_to_type=maps_to.get("activity_type"),

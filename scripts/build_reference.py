@@ -41,6 +41,8 @@ def activity_type(a: dict[str, Any]) -> dict[str, Any]:
         "code": a["code"],
         "label": a["label"],
         "pars_legacy_code": a.get("pars_legacy_code"),
+        # The current PARS name, as the XML batch's activityFormat may spell the type.
+        "pars_name": a.get("pars_current_name"),
         "live": a["nature"]["live"],
         "enduring": a["nature"]["enduring"],
         "max_span_months": a.get("max_span_months"),

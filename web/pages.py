@@ -107,7 +107,8 @@ def card(hit: dict[str, Any], ref: Reference) -> Card:
         place += " and online"
     boards = [(m["board"], _board_line(ref, m)) for m in hit["moc"]]
     fee = FEE_LABELS.get(hit.get("fee") or "", "")
-    credits = f"{hit['cme_credits']:g} AMA PRA Category 1 Credits™"
+    unit = "Credit" if hit["cme_credits"] == 1 else "Credits"
+    credits = f"{hit['cme_credits']:g} AMA PRA Category 1 {unit}™"
     limited = hit["registration"] == "limited"
     return Card(hit, date_range(start, end), place, credits, boards, fee, limited)
 

@@ -67,13 +67,15 @@ def _params(request: Request) -> dict[str, list[str]]:
 
 
 def parse_leniently(params: Params) -> tuple[SearchQuery, dict[str, list[str]], list[FieldError]]:
-    """Parse, dropping the parameters that are wrong so the rest still searches."""
+    """Parse, dropping the parameters that are wrong so the rest still searches.
+
+    The page size is a default, not part of the kept state, so links keep the user's query.
+    """
     kept = {k: list(v) for k, v in params.items() if v}
-    kept.setdefault("per_page", [PER_PAGE])
     problems: list[FieldError] = []
     for _ in range(4):
         try:
-            return parse_search(kept), kept, problems
+            return parse_search({"per_page": [PER_PAGE]} | kept), kept, problems
         except InvalidQuery as exc:
             problems += exc.errors
             for error in exc.errors:
@@ -140,6 +142,27 @@ def _parse_qs(href: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(href).query)
 
 
+# Declared before activity_page: "/activities/{activity_id}" would otherwise match "<id>.ics".
+@router.get("/activities/{activity_id}.ics")
+def activity_calendar(request: Request, activity_id: str, session: SessionDep) -> Response:
+    """An iCalendar file for a dated live activity."""
+    try:
+        activity = get_public_activity(session, activity_id, today=date.today())
+    except ActivityNotFound:
+        return _error(request, 404, "Activity not found", "It may have ended or been withdrawn.")
+    kind = reference().activity_types.get(activity.activity_type)
+    if not (kind and kind.live):
+        detail = "Only live activities with dates can be added to a calendar."
+        return _error(request, 404, "No calendar file for this activity", detail)
+    page_url = str(request.url_for("activity_page", activity_id=activity.id))
+    body = ics(activity, page_url=page_url, now=datetime.now(UTC))
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{activity.id}.ics"'},
+    )
+
+
 @router.get("/activities/{activity_id}", response_class=HTMLResponse)
 def activity_page(request: Request, activity_id: str, session: SessionDep) -> Response:
     """Everything about one listed, current activity."""
@@ -164,22 +187,6 @@ def activity_page(request: Request, activity_id: str, session: SessionDep) -> Re
         "fee": {"yes": "Fee", "free": "Free", "variable": "Variable fee"}.get(activity.fee or ""),
     }
     return templates.TemplateResponse(request, "activity.html", context)
-
-
-@router.get("/activities/{activity_id}.ics")
-def activity_calendar(request: Request, activity_id: str, session: SessionDep) -> Response:
-    """An iCalendar file for a dated live activity."""
-    try:
-        activity = get_public_activity(session, activity_id, today=date.today())
-    except ActivityNotFound:
-        return _error(request, 404, "Activity not found", "It may have ended or been withdrawn.")
-    page_url = str(request.url_for("activity_page", activity_id=activity.id))
-    body = ics(activity, page_url=page_url, now=datetime.now(UTC))
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{activity.id}.ics"'},
-    )
 
 
 @router.get("/providers/{provider_id}", response_class=HTMLResponse)

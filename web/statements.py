@@ -109,4 +109,19 @@ def ics(activity: ActivityOut, *, page_url: str, now: datetime) -> str:
     if location:
         lines.append(f"LOCATION:{_ics_text(location)}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "\r\n".join(lines) + "\r\n"
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _fold(line: str) -> str:
+    """Fold a content line longer than 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
+    parts: list[str] = []
+    current, size, limit = "", 0, 75
+    for char in line:
+        width = len(char.encode())
+        if size + width > limit:
+            parts.append(current)
+            current, size, limit = "", 0, 74  # a continuation line starts with one space
+        current += char
+        size += width
+    parts.append(current)
+    return "\r\n ".join(parts)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import io
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.auth import ProviderDep
 from api.deps import SessionDep, WriteSessionDep
 from api.schemas import Problem
-from catalog.errors import FieldError, InvalidActivity
+from api.uploads import MEDIA_FORMATS, format_of, read_limited
+from catalog.db import session_scope
+from catalog.errors import FieldError, ImportFileError, InvalidActivity
+from catalog.importers import FORMATS, read_records
+from catalog.imports import ImportReport, import_records
 from catalog.rules import parse_activity
 from catalog.schemas import ActivityOut
 from catalog.service import (
@@ -42,7 +49,12 @@ def _with_visibility(activity: ActivityOut) -> dict[str, Any]:
 
 @router.put(
     "/activities/{provider_activity_id}",
-    responses={**AUTH, 422: {"model": Problem, "description": "The activity breaks rules."}},
+    responses={
+        **AUTH,
+        201: {"description": "Created: the activity with its visibility."},
+        400: {"model": Problem, "description": "The body is not JSON."},
+        422: {"model": Problem, "description": "The activity breaks rules; errors lists each."},
+    },
     status_code=200,
 )
 def put_activity(
@@ -80,6 +92,61 @@ def remove_activity(
     session.commit()
     _wake_sync(request)
     return Response(status_code=204)
+
+
+@router.post(
+    "/imports",
+    responses={
+        **AUTH,
+        413: {"model": Problem, "description": "The file is too large."},
+        422: {"model": Problem, "description": "The file cannot be read at all."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The batch file itself: JSONL, CSV, XLSX or PARS XML.",
+            "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                        for media in MEDIA_FORMATS},
+        }
+    },
+)  # fmt: skip
+async def import_batch(
+    request: Request,
+    provider_id: ProviderDep,
+    partial: Annotated[bool, Query(description="Write the valid records even if some are rejected.")] = False,
+    format: Annotated[str | None, Query(description="jsonl, csv, xlsx or xml; else from the Content-Type.")] = None,
+    filename: Annotated[str | None, Query(description="The file's name, to tell its format by extension.")] = None,
+) -> Response:  # fmt: skip
+    """Import a batch file; all-or-nothing unless partial=true. Returns the import report."""
+    body = await read_limited(request, request.app.state.settings.max_upload_bytes)
+    fmt = format_of(format, request.headers.get("content-type", ""), filename)
+    if fmt is None or fmt not in FORMATS:
+        raise ImportFileError("cannot tell the file's format: pass ?format=jsonl|csv|xlsx|xml")
+    report = await run_in_threadpool(_import, request, provider_id, body, fmt, partial)
+    if report.ok or partial:
+        _wake_sync(request)
+    return JSONResponse(report_body(report), status_code=200 if report.ok else 422)
+
+
+def _import(
+    request: Request, provider_id: str, body: bytes, fmt: str, partial: bool
+) -> ImportReport:
+    with session_scope(request.app.state.engine, write=True) as session:
+        records = read_records(io.BytesIO(body), fmt)
+        return import_records(session, provider_id=provider_id, records=records, partial=partial)
+
+
+def report_body(report: ImportReport) -> dict[str, Any]:
+    """The import report as JSON: counts, what was written, one entry per problem."""
+    written = report.ok or report.written.created + report.written.updated + report.deleted > 0
+    return {
+        "ok": report.ok,
+        "records": report.records,
+        "accepted": report.accepted,
+        "rejected": report.rejected_records,
+        "written": asdict(report.written) | {"deleted": report.deleted} if written else None,
+        "rejections": [asdict(r) for r in report.rejections],
+    }
 
 
 @router.get("/activities", responses=AUTH)

@@ -3,11 +3,18 @@
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from catalog.importers.base import FORMATS, Record, detect_format
+from catalog.importers.base import EXTENSIONS, FORMATS, Record, detect_format
 from catalog.importers.csv import read_csv
 from catalog.importers.jsonl import read_jsonl
+from catalog.importers.xlsx import read_xlsx
+from catalog.importers.xml import read_xml
 
-READERS: dict[str, Callable[[IO[bytes]], Iterator[Record]]] = {"jsonl": read_jsonl, "csv": read_csv}
+READERS: dict[str, Callable[[IO[bytes]], Iterator[Record]]] = {
+    "jsonl": read_jsonl,
+    "csv": read_csv,
+    "xlsx": read_xlsx,
+    "xml": read_xml,
+}
 
 
 def read_records(stream: IO[bytes], fmt: str) -> Iterator[Record]:
@@ -15,4 +22,4 @@ def read_records(stream: IO[bytes], fmt: str) -> Iterator[Record]:
     return READERS[fmt](stream)
 
 
-__all__ = ["FORMATS", "READERS", "Record", "detect_format", "read_records"]
+__all__ = ["EXTENSIONS", "FORMATS", "READERS", "Record", "detect_format", "read_records"]

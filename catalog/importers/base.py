@@ -8,24 +8,36 @@ from typing import Any
 
 from catalog.errors import FieldError, ImportFileError
 
-FORMATS = ("jsonl", "csv")
-EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+FORMATS = ("jsonl", "csv", "xlsx", "xml")
+EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".xml": "xml",
+}
 
 
 @dataclass
 class Record:
     """One record of a batch file: where it is, and either its raw data or why it is unreadable."""
 
-    locator: str  # "line 3", "row 3"
+    locator: str  # "line 3", "row 3", "activity 3 (line 57)"
     data: Any = None
     problem: FieldError | None = None
-    # Maps a field path to the column a spreadsheet user typed it in, for clearer reports.
+    # Maps a field path to the column (or XML element) a user typed it in, for clearer reports.
     columns: dict[str, str] = field(default_factory=dict)
+    column_kind: str = "column"  # what ``columns`` names: "column" or "element"
+    # Set only by readers whose format can ask for a deletion (PARS XML "Delete"); a key in
+    # the data could not do it, so a JSONL line cannot delete by accident.
+    delete: bool = False
 
     def describe(self, path: str) -> str:
+        """Return a field path with the column or element it came from, when known."""
         for prefix in sorted(self.columns, key=len, reverse=True):
             if path == prefix or path.startswith(prefix + "."):
-                return f'{path} (column "{self.columns[prefix]}")'
+                return f'{path} ({self.column_kind} "{self.columns[prefix]}")'
         return path
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -143,6 +145,71 @@ def test_cli_import_csv_by_extension(ready: CliRunner, tmp_path: Path) -> None:
     code, _, err = invoke(ready, "import", str(path), "--provider", "acme")
     assert code == 0, err
     assert catalog_rows(tmp_path) == (1, 1)
+
+
+def test_cli_import_xlsx_by_extension(ready: CliRunner, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["provider_activity_id", "title", "activity_type", "format", "start_date"])
+    sheet["F1"], sheet["G1"], sheet["H1"], sheet["I1"] = "end_date", "url", "fee", "cme_credits"
+    sheet.append(["S1", "Surgical Update", "EM", "online", date(2030, 1, 1), date(2030, 12, 31)])
+    sheet["G2"], sheet["H2"], sheet["I2"] = "https://example.org/s", "free", 2
+    sheet.append(["S2", "Bad Dates", "EM", "online", date(2030, 1, 1), date(2029, 1, 1)])
+    sheet["G3"], sheet["H3"], sheet["I3"] = "https://example.org/s2", "free", 2
+    path = tmp_path / "a.xlsx"
+    book.save(path)
+    code, out, err = invoke(ready, "import", str(path), "--provider", "acme")
+    assert code == 1, err
+    assert out.splitlines() == [
+        'row 3: end_date (column "end_date"): must be on or after start_date (2030-01-01)'
+    ]
+    assert catalog_rows(tmp_path) == (0, 0)
+    code, _, err = invoke(ready, "import", str(path), "--provider", "acme", "--partial")
+    assert code == 1
+    assert catalog_rows(tmp_path) == (1, 1)
+    path.write_bytes(b"not a workbook")
+    code, _, err = invoke(ready, "import", str(path), "--provider", "acme")
+    assert code == 2
+    assert "not an .xlsx workbook" in err
+
+
+PARS_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<ACCMEActivities><MedicalEducationMetrics><ActivityDescription><lom><general>
+<identifier><catalog>Provider Activity ID</catalog><entry>{key}</entry></identifier>
+<identifier><catalog>URL</catalog><entry>https://example.org/x</entry></identifier>
+<title><string>Online Review</string></title></general>
+<healthcareMetadata><healthcareEducation><credits>
+<activityCertification>AMA PRA Category 1</activityCertification>
+<numberOfCredits>2</numberOfCredits></credits><startDateTime>2030-01-01T00:00:00</startDateTime>
+<endDateTime>2030-06-30T00:00:00</endDateTime><activityFormat>IEM</activityFormat>
+</healthcareEducation></healthcareMetadata></lom></ActivityDescription>
+<XtensibleInfo><FeeForParticipation>Yes</FeeForParticipation>
+<activityRecordAction>{action}</activityRecordAction></XtensibleInfo>
+</MedicalEducationMetrics></ACCMEActivities>
+"""
+
+
+def test_cli_import_xml_by_extension(ready: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "pars.xml"
+    path.write_text(PARS_XML.format(key="X1", action="Add"), encoding="utf-8")
+    code, out, err = invoke(ready, "import", str(path), "--provider", "acme")
+    assert (code, out) == (0, ""), err
+    assert catalog_rows(tmp_path) == (1, 1)
+    path.write_text(PARS_XML.format(key="X2", action="Delete"), encoding="utf-8")
+    code, out, _ = invoke(ready, "import", str(path), "--provider", "acme")
+    assert code == 1
+    assert out.splitlines() == [
+        'activity 1 (line 2): provider_activity_id (element "general/identifier[1]/entry"): '
+        "no such activity"
+    ]
+    path.write_text(PARS_XML.format(key="X1", action="Delete"), encoding="utf-8")
+    assert invoke(ready, "import", str(path), "--provider", "acme")[0] == 0
+    assert catalog_rows(tmp_path) == (0, 2)
+    path.write_text('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
+    code, _, err = invoke(ready, "import", str(path), "--provider", "acme")
+    assert code == 2
+    assert "declares a DTD" in err
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +57,7 @@ ENDPOINTS = [
     pytest.param("PUT", f"{BASE}/NEW", {"own": 201}, id="put"),
     pytest.param("DELETE", f"{BASE}/EXISTING", {"own": 204}, id="delete"),
     pytest.param("GET", BASE, {"own": 200}, id="list"),
+    pytest.param("POST", "/api/v1/providers/acme/imports?format=jsonl", {"own": 200}, id="import"),
 ]
 KEYS = {"none": 401, "wrong": 401, "revoked": 401, "other": 403}
 
@@ -71,7 +73,11 @@ def test_provider_api_authorisation_matrix(
 ) -> None:
     client, keys = app_keys
     body = make_record(provider_activity_id="NEW") if method == "PUT" else None
-    response = call(client, method, path, keys[who], body)
+    if method == "POST":
+        headers = {"Authorization": f"Bearer {keys[who]}"} if keys[who] else {}
+        response = client.post(path, headers=headers, content=jsonl(make_record()))
+    else:
+        response = call(client, method, path, keys[who], body)
     expected = own["own"] if who == "own" else KEYS[who]
     assert response.status_code == expected
     if expected >= 400:
@@ -160,3 +166,77 @@ def test_provider_api_put_errors(app_keys: tuple[TestClient, dict[str, str | Non
         call(client, "GET", BASE, keys["own"]).json()["activities"][0]["provider_activity_id"]
         == "EXISTING"
     )
+
+
+def jsonl(*records: dict[str, Any]) -> bytes:
+    return b"".join(json.dumps(r).encode() + b"\n" for r in records)
+
+
+def upload(
+    client: TestClient, key: str | None, data: bytes, query: str = "", **headers: str
+) -> Any:
+    auth = {"Authorization": f"Bearer {key}"} if key else {}
+    return client.post(
+        f"/api/v1/providers/acme/imports{query}", content=data, headers=auth | headers
+    )
+
+
+def test_provider_api_import_report_all_or_nothing_and_partial(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+) -> None:
+    client, keys = app_keys
+    mixed = jsonl(
+        make_record(provider_activity_id="I1"), make_record(provider_activity_id="I2", fee="maybe")
+    )
+    refused = upload(client, keys["own"], mixed, **{"Content-Type": "application/x-ndjson"})
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "ok": False, "records": 2, "accepted": 1, "rejected": 1, "written": None,
+        "rejections": [
+            {"locator": "line 2", "field": "fee", "message": "must be one of: yes, free, variable"},
+        ],
+    }  # fmt: skip
+    own = [
+        a["provider_activity_id"]
+        for a in call(client, "GET", BASE, keys["own"]).json()["activities"]
+    ]
+    assert own == ["EXISTING"]
+    partial = upload(client, keys["own"], mixed, "?partial=true&format=jsonl")
+    assert partial.json()["written"] == {"created": 1, "updated": 0, "unchanged": 0, "deleted": 0}
+    good = upload(
+        client, keys["own"], jsonl(make_record(provider_activity_id="I1")), "?filename=batch.jsonl"
+    )
+    assert (good.status_code, good.json()["written"]) == (
+        200,
+        {"created": 0, "updated": 0, "unchanged": 1, "deleted": 0},
+    )
+
+
+def test_provider_api_import_refuses_unreadable_and_unknown_format(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+) -> None:
+    client, keys = app_keys
+    unknown = upload(client, keys["own"], b"x", **{"Content-Type": "application/octet-stream"})
+    assert unknown.status_code == 422
+    assert "format" in unknown.json()["detail"]
+    bad_csv = upload(client, keys["own"], b"title,colour\n", "?format=csv")
+    assert (bad_csv.status_code, bad_csv.json()["detail"]) == (
+        422, "unknown column(s): 'colour'; see the README for the CSV columns",
+    )  # fmt: skip
+
+
+def test_provider_api_import_too_large_is_413(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, max_upload_bytes=1000)
+    db = make_engine(settings.catalog_url())
+    migrate.upgrade(db)
+    with session_scope(db) as session:
+        add_provider(session, provider_id="acme", name="ACME CME")
+        key = create_key(session, provider_id="acme")
+    db.dispose()
+    with TestClient(create_app(settings)) as client:
+        big = jsonl(*(make_record(provider_activity_id=f"B{i}") for i in range(5)))
+        response = upload(client, key, big, "?format=jsonl")
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        listed = call(client, "GET", BASE, key).json()["activities"]
+        assert listed == []

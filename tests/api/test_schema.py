@@ -33,6 +33,18 @@ from indexer.engines.tantivy import TantivyEngine
 from indexer.rebuild import rebuild_index
 
 # Building the OpenAPI opens nothing: the lifespan, which does, only runs when the app is called.
+
+
+@schemathesis.serializer(
+    "application/x-ndjson",
+    "application/jsonl",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+def _batch_file(_ctx: Any, value: Any) -> bytes:
+    """Batch uploads are opaque bytes (the import endpoint's body is the file itself)."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 schema = schemathesis.openapi.from_dict(create_app(Settings(data_dir=Path("unused"))).openapi())
 SEARCH_PATHS = {"/api/v1/activities", "/api/v1/activities/export"}
 REQUIRED_CHECKS = [

@@ -187,3 +187,13 @@ class TestCsvImport:
         with pytest.raises(ImportFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
             run(session, provider, data, "csv")
         assert count(session, Activity) == 0
+
+
+def test_import_jsonl_cannot_ask_for_a_deletion(session: Session, provider: str) -> None:
+    """Only the PARS XML reader can mark a record as a deletion; a data key cannot."""
+    run(session, provider, jsonl(make_record()), "jsonl")
+    report = run(
+        session, provider, jsonl({"provider_activity_id": "CARD-1", "_delete": True}), "jsonl"
+    )
+    assert not report.ok
+    assert count(session, Activity) == 1

@@ -1,0 +1,278 @@
+"""XLSX imports: the CSV columns in an Excel workbook, built here with openpyxl."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from catalog.errors import ImportFileError
+from catalog.importers import read_records, xlsx
+from catalog.imports import ImportReport, import_records
+from catalog.models import Activity, OutboxEntry
+from catalog.service import get_provider_activity
+
+HEADER = [
+    "provider_activity_id",
+    "Title",
+    "activity type",
+    "format",
+    "start_date",
+    "end_date",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "url",
+    "fee",
+    "CME credits",
+    "listed",
+    "registration",
+    "ABIM points",
+    "ABIM credit types",
+    "ABIM practice areas",
+    "ABIM claim date",
+]
+HEART = [
+    "X1",
+    "Heart Failure Review",
+    "C",
+    "in_person",
+    datetime(2030, 5, 1),
+    date(2030, 5, 2),
+    "Boston",
+    "MA",
+    "02115",
+    "USA",
+    "https://example.org/x1",
+    "Yes",
+    8,
+    True,
+    "Open to all",
+    6.5,
+    "MK; Patient Safety",
+    "Cardiovascular Disease",
+    datetime(2030, 6, 30),
+]
+MODULE = [
+    12345,
+    "Online Module",
+    "IEM",
+    None,
+    "2030-01-01",
+    "2031-01-01",
+    None,
+    None,
+    None,
+    None,
+    "https://example.org/m",
+    "No, it's free",
+    1.25,
+    False,
+    "Limited",
+    1.25,
+    "MK",
+    "Nephrology",
+    None,
+]
+
+
+def workbook(*rows: list[object], extra_sheet: bool = False) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    if extra_sheet:
+        book.create_sheet("Notes").append(["provider_activity_id"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def run(session: Session, provider: str, data: bytes, partial: bool = False) -> ImportReport:
+    records = read_records(io.BytesIO(data), "xlsx")
+    return import_records(session, provider_id=provider, records=records, partial=partial)
+
+
+def count(session: Session, model: type) -> int:
+    return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def lines(report: ImportReport) -> list[str]:
+    return [str(r) for r in report.rejections]
+
+
+def with_row(base: list[object], **changes: object) -> list[object]:
+    row = list(base)
+    for name, value in changes.items():
+        row[HEADER.index(name.replace("__", " "))] = value
+    return row
+
+
+class TestXlsxReading:
+    def test_cells_become_csv_text(self) -> None:
+        records = list(read_records(io.BytesIO(workbook(HEADER, HEART, MODULE)), "xlsx"))
+        assert [r.locator for r in records] == ["row 2", "row 3"]
+        heart, module = (r.data for r in records)
+        assert heart["start_date"] == "2030-05-01"
+        assert heart["end_date"] == "2030-05-02"
+        assert (heart["cme_credits"], heart["listed"]) == ("8", "true")
+        assert heart["moc"] == [
+            {
+                "board": "ABIM",
+                "points": "6.5",
+                "credit_types": ["MK", "Patient Safety"],
+                "practice_areas": ["Cardiovascular Disease"],
+                "credit_claim_date": "2030-06-30",
+            }
+        ]
+        assert (module["provider_activity_id"], module["listed"]) == ("12345", "false")
+        assert "format" not in module
+
+    def test_row_numbers_count_blank_rows_and_skip_them(self) -> None:
+        data = workbook(HEADER, [], HEART, [None, None], MODULE)
+        assert [r.locator for r in read_records(io.BytesIO(data), "xlsx")] == ["row 3", "row 5"]
+
+    def test_header_found_below_leading_blank_rows(self) -> None:
+        data = workbook([], HEADER, HEART)
+        assert [r.locator for r in read_records(io.BytesIO(data), "xlsx")] == ["row 3"]
+
+    def test_only_first_sheet_is_read(self) -> None:
+        records = list(read_records(io.BytesIO(workbook(HEADER, HEART, extra_sheet=True)), "xlsx"))
+        assert len(records) == 1
+
+    def test_wrong_declared_dimension_does_not_drop_rows(self) -> None:
+        data = rewrite_sheet(
+            workbook(HEADER, HEART, MODULE), lambda xml: re.sub(r'ref="[^"]+"', 'ref="A1:B2"', xml)
+        )
+        assert len(list(read_records(io.BytesIO(data), "xlsx"))) == 2
+
+    def test_unsupported_sheet_extension_read_without_warning(self) -> None:
+        # Excel writes conditional formatting as an extension openpyxl warns about and drops.
+        extension = '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}"/></extLst>'
+        data = rewrite_sheet(
+            workbook(HEADER, HEART),
+            lambda xml: xml.replace("</worksheet>", extension + "</worksheet>"),
+        )
+        assert len(list(read_records(io.BytesIO(data), "xlsx"))) == 1
+
+    def test_cell_beyond_header_is_a_problem(self) -> None:
+        data = workbook(HEADER, [*HEART, "stray"])
+        [record] = read_records(io.BytesIO(data), "xlsx")
+        assert record.problem is not None
+        assert record.problem.message == "the row has more cells than the header"
+
+
+def rewrite_sheet(data: bytes, change: object) -> bytes:
+    """Copy a workbook, passing the first sheet's XML through ``change``."""
+    assert callable(change)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = change(content.decode()).encode()
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+class TestXlsxImport:
+    def test_import_rows_become_activities(self, session: Session, provider: str) -> None:
+        report = run(session, provider, workbook(HEADER, HEART, MODULE))
+        assert report.ok, lines(report)
+        assert (report.written.created, count(session, OutboxEntry)) == (2, 2)
+        heart = get_provider_activity(session, provider_id=provider, provider_activity_id="X1")
+        assert (heart.activity_type, heart.format, heart.cme_credits) == ("course", "in_person", 8)
+        assert (heart.start_date, heart.end_date) == (date(2030, 5, 1), date(2030, 5, 2))
+        assert heart.location is not None
+        assert (heart.location.city, heart.location.postal_code, heart.location.country) == (
+            "Boston",
+            "02115",
+            "US",
+        )
+        assert [m.model_dump() for m in heart.moc] == [
+            {
+                "board": "ABIM",
+                "points": 6.5,
+                "credit_types": ["MK", "PS"],
+                "practice_areas": ["Cardiovascular Disease"],
+                "credit_claim_date": date(2030, 6, 30),
+            }
+        ]
+        module = get_provider_activity(session, provider_id=provider, provider_activity_id="12345")
+        assert (module.activity_type, module.format, module.location) == (
+            "enduring_material",
+            "online",
+            None,
+        )
+        assert (module.listed, module.registration, module.fee) == (False, "limited", "free")
+
+    def test_import_bad_rows_name_row_and_column(self, session: Session, provider: str) -> None:
+        bad = with_row(MODULE, ABIM__credit__types="MK; XX", end_date=date(2029, 1, 1))
+        report = run(session, provider, workbook(HEADER, HEART, [], bad))
+        assert lines(report) == [
+            'row 4: end_date (column "end_date"): must be on or after start_date (2030-01-01)',
+            'row 4: moc.0.credit_types.1 (column "ABIM credit types"): '
+            "'XX' is not a credit type of ABIM",
+        ]
+        assert (count(session, Activity), count(session, OutboxEntry)) == (0, 0)
+
+    def test_import_partial_writes_the_valid_rows(self, session: Session, provider: str) -> None:
+        bad = with_row(MODULE, CME__credits=1.3)
+        report = run(session, provider, workbook(HEADER, HEART, bad), partial=True)
+        assert lines(report) == [
+            'row 3: cme_credits (column "CME credits"): must be a multiple of 0.25'
+        ]
+        assert [r[0] for r in session.execute(select(Activity.provider_activity_id))] == ["X1"]
+
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            pytest.param(b"provider_activity_id,title\n", "not a zip archive", id="csv-bytes"),
+            pytest.param(b"", "not a zip archive", id="empty"),
+            pytest.param(workbook(HEADER)[:500], "not a zip archive", id="truncated"),
+            pytest.param(b"PK\x05\x06" + b"\0" * 18, "not a readable .xlsx", id="empty-zip"),
+            pytest.param(workbook(), "the first sheet is empty", id="no-header"),
+            pytest.param(workbook(["title", "colour"]), "unknown column(s): 'colour'", id="column"),
+        ],
+    )
+    def test_import_unreadable_workbook_raises(
+        self, session: Session, provider: str, data: bytes, message: str
+    ) -> None:
+        with pytest.raises(ImportFileError, match=re.escape(message)):
+            run(session, provider, data)
+        assert count(session, Activity) == 0
+
+    def test_import_zip_bomb_refused_before_opening(
+        self, session: Session, provider: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        data = workbook(HEADER, HEART)
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        monkeypatch.setattr(xlsx, "MAX_UNCOMPRESSED_BYTES", unpacked - 1)
+        with pytest.raises(ImportFileError, match="unpacks to more than"):
+            run(session, provider, data)
+        assert count(session, Activity) == 0
+
+    def test_import_too_many_rows_refused(
+        self, session: Session, provider: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(xlsx, "MAX_ROWS", 3)
+        rows = [with_row(HEART, provider_activity_id=f"X{i}") for i in range(3)]
+        with pytest.raises(ImportFileError, match="more than 3 rows"):
+            run(session, provider, workbook(HEADER, *rows))
+        assert count(session, Activity) == 0
+
+    def test_import_file_over_size_limit_refused(
+        self, session: Session, provider: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(xlsx, "MAX_FILE_BYTES", 100)
+        with pytest.raises(ImportFileError, match="larger than"):
+            run(session, provider, workbook(HEADER, HEART))
