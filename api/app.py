@@ -16,7 +16,9 @@ from api.routes import activities, catalog_info, health, provider_api
 from api.settings import Settings
 from catalog import migrate
 from catalog.db import make_engine
+from catalog.secrets_store import installation_secret
 from indexer.sync import BackgroundSync
+from web import provider_pages
 from web import routes as web_routes
 from web.routes import STATIC_DIR
 
@@ -39,6 +41,11 @@ def create_app(settings: Settings) -> FastAPI:
         search_engine = make_search_engine(settings)
         app.state.engine = db
         app.state.settings = settings
+        app.state.secret = (
+            settings.secret_key.encode()
+            if settings.secret_key
+            else installation_secret(settings.data_dir)
+        )
         app.state.search = make_search_service(db, search_engine)
         # The embedded engine makes one process a complete system: it syncs itself.
         background = None
@@ -69,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(activities.router)
     app.include_router(catalog_info.router)
     app.include_router(provider_api.router)
+    app.include_router(provider_pages.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

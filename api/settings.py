@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         ["*"], description="Origins allowed to call the GET API from browsers (JSON list)."
     )
+    secret_key: str | None = Field(
+        None,
+        description="Secret that signs provider page cookies; default: one generated and kept "
+        "in the data directory (set it when processes do not share that directory).",
+    )
     max_upload_bytes: int = Field(
         20_000_000, gt=0, description="Largest batch file accepted by the imports endpoint."
     )

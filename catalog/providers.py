@@ -94,3 +94,14 @@ def revoke_keys(
         session.add(key)
     session.flush()
     return len(chosen)
+
+
+def active_key_owner(session: Session, key_hash: str) -> str | None:
+    """The provider of an unrevoked key given by its hash (a signed-in page session)."""
+    row = session.exec(
+        select(ProviderKey).where(
+            ProviderKey.key_hash == key_hash,
+            ProviderKey.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()
+    return row.provider_id if row else None

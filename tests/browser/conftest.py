@@ -28,6 +28,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
+from api.settings import Settings
 from tests.builders import make_record
 from tests.web.catalog_site import build_site
 
@@ -84,6 +85,7 @@ def generated_records() -> list[tuple[str, dict[str, Any]]]:
 @dataclass(frozen=True)
 class LiveServer:
     url: str
+    settings: Settings
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +119,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             assert thread.is_alive(), "the live server stopped while starting"
             assert time.monotonic() < deadline, "the live server did not start in 30 s"
             time.sleep(0.05)
-        yield LiveServer(f"http://127.0.0.1:{port}")
+        yield LiveServer(f"http://127.0.0.1:{port}", settings)
     finally:
         server.should_exit = True
         thread.join(timeout=30)

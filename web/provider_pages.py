@@ -1,0 +1,193 @@
+"""Pages for providers: sign in with a key, see "My listings" as the public sees them, upload.
+
+Every form posts with a CSRF token; the session is a signed, HttpOnly, SameSite=Strict cookie
+that is re-checked against the key on every request (a revoked key ends its sessions).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from catalog.db import session_scope
+from catalog.errors import ImportFileError
+from catalog.importers import detect_format, read_records
+from catalog.imports import ImportReport, import_records
+from catalog.providers import active_key_owner, find_key_owner, hash_key
+from catalog.reference import reference
+from catalog.service import get_public_provider, list_provider_activities
+from indexer.documents import public_hit
+from web.pages import LIMITED_NOTE, card
+from web.provider_session import (
+    MAX_AGE_S,
+    PRE_COOKIE,
+    SESSION_COOKIE,
+    ProviderSession,
+    check_csrf,
+    csrf_token,
+    new_seed,
+    read_session,
+    session_cookie,
+)
+
+router = APIRouter(prefix="/provider", include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _db(request: Request) -> Iterator[Session]:
+    engine: Engine = request.app.state.engine
+    with Session(engine) as session:
+        yield session
+
+
+DbDep = Annotated[Session, Depends(_db)]
+
+
+def _secret(request: Request) -> bytes:
+    secret: bytes = request.app.state.secret
+    return secret
+
+
+def signed_in(request: Request, session: Session) -> ProviderSession | None:
+    """The provider signed in by the request's cookie, if its key is still active."""
+    current = read_session(_secret(request), request.cookies.get(SESSION_COOKIE))
+    if current is None or active_key_owner(session, current.key_hash) != current.provider_id:
+        return None
+    return current
+
+
+def _cookie(response: Response, request: Request, name: str, value: str) -> None:
+    response.set_cookie(
+        name, value, max_age=MAX_AGE_S, httponly=True, samesite="strict",
+        secure=request.url.scheme == "https", path="/provider",
+    )  # fmt: skip
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, error: str | None = None) -> Response:
+    """The sign-in form."""
+    seed = request.cookies.get(PRE_COOKIE) or new_seed()
+    context = {"csrf": csrf_token(_secret(request), seed), "error": error}
+    response = templates.TemplateResponse(request, "provider_sign_in.html", context)
+    _cookie(response, request, PRE_COOKIE, seed)
+    return response
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    session: DbDep,
+    key: Annotated[str, Form()],
+    csrf: Annotated[str, Form()],
+) -> Response:
+    """Check the key; on success set the session cookie and go to My listings."""
+    if not check_csrf(_secret(request), request.cookies.get(PRE_COOKIE), csrf):
+        return sign_in_page(request, "The form expired; please try again.")
+    provider_id = find_key_owner(session, key.strip())
+    if provider_id is None:
+        return sign_in_page(request, "That key is not valid or has been revoked.")
+    response = RedirectResponse("/provider", status_code=303)
+    value = session_cookie(_secret(request), ProviderSession(provider_id, hash_key(key.strip())))
+    _cookie(response, request, SESSION_COOKIE, value)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, csrf: Annotated[str, Form()]) -> Response:
+    """End the session."""
+    response = RedirectResponse("/provider/sign-in", status_code=303)
+    if check_csrf(_secret(request), request.cookies.get(SESSION_COOKIE), csrf):
+        response.delete_cookie(SESSION_COOKIE, path="/provider")
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+def my_listings(request: Request, session: DbDep) -> Response:
+    """Each activity exactly as its public card renders, with why it is or is not shown."""
+    current = signed_in(request, session)
+    if current is None:
+        return RedirectResponse("/provider/sign-in", status_code=303)
+    return _home(request, session, current, report=None)
+
+
+def _home(
+    request: Request, session: Session, current: ProviderSession, report: dict[str, Any] | None
+) -> Response:
+    name, _ = get_public_provider(session, current.provider_id, today=date.today())
+    items = list_provider_activities(session, provider_id=current.provider_id, today=date.today())
+    ref = reference()
+    listings = [(card(public_hit(i.activity), ref), i) for i in items]
+    context = {
+        "provider_name": name,
+        "listings": listings,
+        "public_count": sum(1 for i in items if i.public),
+        "csrf": csrf_token(_secret(request), request.cookies.get(SESSION_COOKIE, "")),
+        "limited_note": LIMITED_NOTE,
+        "report": report,
+    }
+    return templates.TemplateResponse(request, "provider_home.html", context)
+
+
+@router.post("/upload", response_class=HTMLResponse)
+def upload(
+    request: Request,
+    session: DbDep,
+    file: UploadFile,
+    csrf: Annotated[str, Form()],
+    partial: Annotated[bool, Form()] = False,
+) -> Response:
+    """Import a batch file and show its report above the listings."""
+    current = signed_in(request, session)
+    if current is None:
+        return RedirectResponse("/provider/sign-in", status_code=303)
+    if not check_csrf(_secret(request), request.cookies.get(SESSION_COOKIE), csrf):
+        return _home(request, session, current, {"error": "The form expired; please try again."})
+    limit = request.app.state.settings.max_upload_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        report = {"error": f"The file is larger than {limit:,} bytes."}
+    else:
+        report = _run_import(request, current.provider_id, file.filename or "", data, partial)
+    session.rollback()  # end the read snapshot taken before the import, to list its result
+    return _home(request, session, current, report)
+
+
+def _run_import(
+    request: Request, provider_id: str, filename: str, data: bytes, partial: bool
+) -> dict[str, Any]:
+    try:
+        fmt = detect_format(Path(filename), None)
+        with session_scope(request.app.state.engine, write=True) as session:
+            result = import_records(
+                session, provider_id=provider_id, records=read_records(io.BytesIO(data), fmt),
+                partial=partial,
+            )  # fmt: skip
+    except ImportFileError as exc:
+        return {"error": f"{exc.message}. Nothing was written."}
+    background = getattr(request.app.state, "background_sync", None)
+    if background is not None:
+        background.notify()
+    return _report_context(result, partial, filename)
+
+
+def _report_context(report: ImportReport, partial: bool, filename: str) -> dict[str, Any]:
+    written = report.ok or partial
+    return {
+        "filename": filename,
+        "ok": report.ok,
+        "records": report.records,
+        "accepted": report.accepted,
+        "rejected": report.rejected_records,
+        "written": report.written if written else None,
+        "deleted": report.deleted,
+        "rejections": report.rejections,
+    }
