@@ -6,6 +6,7 @@ two renderings. Every page works with plain GET forms and links.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -43,6 +44,7 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_DIR = Path(__file__).parent / "static"
 PER_PAGE = "20"
+UNKNOWN_VALUE = re.compile(r"^unknown value '(.*)'$")
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -79,8 +81,18 @@ def parse_leniently(params: Params) -> tuple[SearchQuery, dict[str, list[str]], 
         except InvalidQuery as exc:
             problems += exc.errors
             for error in exc.errors:
-                kept.pop(error.field, None)
+                _drop(kept, error)
     return parse_search({}), {}, problems
+
+
+def _drop(kept: dict[str, list[str]], error: FieldError) -> None:
+    """Drop the bad value only (board=XYZ&board=ABP keeps ABP), else the whole parameter."""
+    bad = UNKNOWN_VALUE.match(error.message)
+    values = kept.get(error.field, [])
+    if bad and bad.group(1) in values and len(values) > 1:
+        kept[error.field] = [v for v in values if v != bad.group(1)]
+    else:
+        kept.pop(error.field, None)
 
 
 def _labeller(query: SearchQuery, service: SearchService, ref: Reference) -> Any:
