@@ -11,6 +11,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.bootstrap import make_search_engine, make_search_service, make_syncer
+from api.limits import LimitsMiddleware, document_limits
+from api.metrics import Metrics
+from api.observability import RequestContextMiddleware, configure_logging
 from api.problems import install_problem_handlers
 from api.routes import activities, catalog_info, health, provider_api
 from api.settings import Settings
@@ -32,7 +35,9 @@ Filters are OR within a parameter (repeat it) and AND across parameters. Errors 
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """Build the app for these settings."""
+    """Build the app for these settings; configures logging (JSON lines at MOC_LOG_LEVEL)."""
+    configure_logging(settings.log_level)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,7 +51,10 @@ def create_app(settings: Settings) -> FastAPI:
             if settings.secret_key
             else installation_secret(settings.data_dir)
         )
-        app.state.search = make_search_service(db, search_engine)
+        search = make_search_service(db, search_engine)
+        search.search = metrics.timed_search(search.search)  # type: ignore[method-assign]
+        app.state.search = search
+        metrics.outbox.engine = db
         # The embedded engine makes one process a complete system: it syncs itself.
         background = None
         if settings.search_engine == "tantivy":
@@ -58,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         if background:
             background.close()
+        metrics.outbox.engine = None
         search_engine.close()
         db.dispose()
 
@@ -67,11 +76,17 @@ def create_app(settings: Settings) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.state.metrics = metrics
     install_problem_handlers(app)
+    app.openapi = document_limits(app.openapi)  # type: ignore[method-assign]
+    # Added innermost first: limits, gzip, CORS (so refusals carry CORS headers), then the
+    # request id, access log and latency metrics around everything.
+    app.add_middleware(LimitsMiddleware, settings=settings)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], max_age=3600
     )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(health.router)
     app.include_router(activities.router)
     app.include_router(catalog_info.router)
@@ -80,3 +95,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn api.app:app_from_env --factory --workers N` (settings from MOC_*)."""
+    return create_app(Settings())

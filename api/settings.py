@@ -44,6 +44,30 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         20_000_000, gt=0, description="Largest batch file accepted by the imports endpoint."
     )
+    max_body_bytes: int = Field(
+        1_000_000,
+        gt=0,
+        description="Largest request body of every endpoint but the two batch uploads (413 above).",
+    )
+    max_query_chars: int = Field(
+        4096,
+        gt=0,
+        description="Longest query string accepted, in characters once decoded (414 above).",
+    )
+    rate_limit_per_minute: int = Field(
+        600,
+        ge=0,
+        description="Requests per minute per client IP on the public GET endpoints and pages "
+        "(429 above); 0 disables rate limiting.",
+    )
+    rate_limit_burst: int = Field(
+        120, ge=1, description="Requests a client may make at once before the rate applies."
+    )
+    trusted_proxies: list[str] = Field(
+        [],
+        description="Addresses of reverse proxies whose X-Forwarded-For names the client "
+        "(JSON list of IPs or networks); empty: the peer address is the client.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
     )

@@ -181,6 +181,13 @@ def count_outbox(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(OUTBOX)).scalar_one())
 
 
+def outbox_stats(session: Session) -> tuple[int, datetime | None]:
+    """Read only: the outbox's row count and its oldest row's created_at (None when empty)."""
+    statement = select(func.count(), func.min(OUTBOX.c.created_at)).select_from(OUTBOX)
+    row = session.execute(statement).one()
+    return int(row[0]), row[1]
+
+
 def count_activities(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(ACTIVITY)).scalar_one())
 

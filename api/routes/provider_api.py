@@ -123,6 +123,7 @@ async def import_batch(
     if fmt is None or fmt not in FORMATS:
         raise ImportFileError("cannot tell the file's format: pass ?format=jsonl|csv|xlsx|xml")
     report = await run_in_threadpool(_import, request, provider_id, body, fmt, partial)
+    request.app.state.metrics.count_import(report.accepted, report.rejected_records)
     if report.ok or partial:
         _wake_sync(request)
     return JSONResponse(report_body(report), status_code=200 if report.ok else 422)

