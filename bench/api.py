@@ -52,7 +52,9 @@ def prepare(data_dir: Path, activities: int) -> None:
 
 
 def serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MOC_DATA_DIR": str(data_dir), "MOC_LOG_LEVEL": "WARNING"}
+    # Rate limiting off: one load generator on loopback is one client by design here.
+    env = {**os.environ, "MOC_DATA_DIR": str(data_dir), "MOC_LOG_LEVEL": "WARNING",
+           "MOC_RATE_LIMIT_PER_MINUTE": "0"}  # fmt: skip
     command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env)
     for _ in range(120):
