@@ -15,8 +15,6 @@ from fastapi import Depends, Query, Request
 
 from indexer.query import SearchQuery, parse_search
 
-Codes = Annotated[list[str] | None, Query()]
-
 
 def _many(description: str, example: str) -> object:
     # An absent list is empty, not null: a query string cannot send null.

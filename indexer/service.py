@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from catalog.reference import Reference, reference
@@ -72,7 +73,7 @@ class SearchService:
         }
         out = {}
         for group, codes in values.items():
-            labels = self._labels(group, codes)
+            labels = self.labels(group, codes)
             out[group] = [(code, labels.get(code, code)) for code in codes]
         return out
 
@@ -85,18 +86,22 @@ class SearchService:
         kept = ordered[:MAX_FACET_VALUES] + [
             vc for vc in ordered[MAX_FACET_VALUES:] if vc[0] in selected
         ]
-        labels = self._labels(group, [v for v, _ in kept])
+        labels = self.labels(group, [v for v, _ in kept])
         return [FacetValue(v, labels.get(v, v), c, v in selected) for v, c in kept]
 
     def labels(self, group: str, values: list[str]) -> dict[str, str]:
         """Display labels of facet values (board names, credit type names, ...)."""
-        return self._labels(group, values)
-
-    def _labels(self, group: str, values: list[str]) -> dict[str, str]:
-        ref = self.ref
         if group == "provider":
             return self.provider_names(values)
-        simple: dict[str, dict[str, str]] = {
+        if group in self._fixed_labels:
+            return self._fixed_labels[group]
+        return {v: self._qualified_label(group, v) for v in values}
+
+    @cached_property
+    def _fixed_labels(self) -> dict[str, dict[str, str]]:
+        """Labels that come straight from the reference data, built once (searches use them)."""
+        ref = self.ref
+        return {
             "board": {b.code: b.name for b in ref.boards.values()},
             "specialty": ref.specialties,
             "activity_type": {a.code: a.label for a in ref.activity_types.values()},
@@ -106,9 +111,6 @@ class SearchService:
             "state": ref.us_states,
             "country": ref.countries,
         }
-        if group in simple:
-            return simple[group]
-        return {v: self._qualified_label(group, v) for v in values}
 
     def _qualified_label(self, group: str, value: str) -> str:
         """'ABIM:MK' -> 'Medical Knowledge (ABIM)'; practice areas keep their own names."""

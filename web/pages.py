@@ -9,6 +9,7 @@ from typing import Any
 
 from catalog.reference import Reference
 from indexer.query import FacetValue, SearchQuery, SearchResult
+from indexer.service import FEE_LABELS
 from web.urls import Params, query_string, toggled, without
 
 GROUP_TITLES = {
@@ -23,7 +24,6 @@ GROUP_TITLES = {
     "state": "State",
 }
 WEB_FACETS = tuple(GROUP_TITLES)
-FEE_LABELS = {"yes": "Fee", "free": "Free", "variable": "Variable fee"}
 SHOWN_VALUES = 8  # the rest go behind "more"
 SORT_LABELS = {
     "relevance": "Best match",

@@ -25,7 +25,7 @@ from catalog.reference import Reference, reference
 from catalog.service import get_public_activity, get_public_provider
 from indexer.errors import EngineUnavailable, InvalidQuery
 from indexer.query import SearchQuery, parse_search
-from indexer.service import SearchService
+from indexer.service import FEE_LABELS, SearchService
 from web.feed import atom_feed
 from web.pages import (
     LIMITED_NOTE,
@@ -196,7 +196,7 @@ def activity_page(request: Request, activity_id: str, session: SessionDep) -> Re
         "json_ld": json_ld(activity, live=live, page_url=page_url),
         "ics_href": f"/activities/{activity.id}.ics" if live else None,
         "limited_note": LIMITED_NOTE,
-        "fee": {"yes": "Fee", "free": "Free", "variable": "Variable fee"}.get(activity.fee or ""),
+        "fee": FEE_LABELS.get(activity.fee or ""),
     }
     return templates.TemplateResponse(request, "activity.html", context)
 
