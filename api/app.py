@@ -55,9 +55,10 @@ def create_app(settings: Settings) -> FastAPI:
         search.search = metrics.timed_search(search.search)  # type: ignore[method-assign]
         app.state.search = search
         metrics.outbox.engine = db
-        # The embedded engine makes one process a complete system: it syncs itself.
+        # The embedded engine makes one process a complete system: it syncs itself, unless
+        # a separate `moc-catalog sync` owns the index writer (sync_in_app=false).
         background = None
-        if settings.search_engine == "tantivy":
+        if settings.search_engine == "tantivy" and settings.sync_in_app:
             background = BackgroundSync(
                 make_syncer(settings, db, search_engine), settings.sync_interval_s
             )

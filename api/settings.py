@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     sync_interval_s: float = Field(
         1.0, gt=0, description="Seconds between outbox polls of the sync worker."
     )
+    sync_in_app: bool = Field(
+        True,
+        description="Whether `serve` with the embedded engine runs the sync worker in the app "
+        "process. Set it to false when a separate `moc-catalog sync` feeds the index (several "
+        "app processes that only read it, one worker); Meilisearch always needs that worker.",
+    )
     cors_origins: list[str] = Field(
         ["*"], description="Origins allowed to call the GET API from browsers (JSON list)."
     )
