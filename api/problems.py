@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from http import HTTPStatus
@@ -10,7 +11,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from catalog.errors import (
     ActivityNotFound,
@@ -22,6 +26,7 @@ from catalog.errors import (
     SchemaNotReady,
 )
 from indexer.errors import EngineUnavailable, InvalidQuery, SearchError
+from web.routes import error_page
 
 STATUS: dict[type[CatalogError], int] = {
     ActivityNotFound: 404,
@@ -35,6 +40,12 @@ STATUS: dict[type[CatalogError], int] = {
 TITLES = {422: "Unprocessable Content"}
 MEDIA_TYPE = "application/problem+json"
 PROBLEM_REF = "#/components/schemas/Problem"
+# Seconds a client should wait before retrying while the catalog database is unreachable
+# (a restart or failover typically takes a few seconds).
+DATABASE_RETRY_AFTER_S = 5
+# Paths answered in JSON; every other path is a page (or a feed) for people.
+JSON_PATHS = ("/api/", "/healthz", "/readyz", "/metrics")
+log = logging.getLogger(__name__)
 
 
 def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
@@ -64,6 +75,33 @@ async def _search_error(_request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, EngineUnavailable):
         return problem(503, "search is unavailable; try again shortly")
     raise exc
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the catalog cannot be reached now (503), not a bug (500).
+
+    OperationalError and InterfaceError are what the driver raises when the server is down,
+    restarting or drops the connection; a pool timeout means every connection is busy.
+    """
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    if not database_unavailable(exc):
+        raise exc  # a real bug: the request middleware logs it and answers 500
+    cause = getattr(exc, "orig", None) or exc  # the driver's message, without the SQL
+    log.warning("the catalog database is unavailable: %s", str(cause).strip())
+    if request.url.path.startswith(JSON_PATHS):
+        response: Response = problem(
+            503, "the catalog database is unavailable; try again shortly", unavailable=["catalog"]
+        )
+    else:
+        detail = "The catalog is not answering right now. Please try again in a minute."
+        response = error_page(request, 503, "The catalog is unavailable", detail)
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+    return response
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -100,6 +138,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     """Route every expected error through problem(), and document them as problem+json."""
     app.add_exception_handler(CatalogError, _catalog_error)
     app.add_exception_handler(SearchError, _search_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.openapi = _problem_openapi(app.openapi)  # type: ignore[method-assign]

@@ -121,7 +121,7 @@ def search_page(request: Request, search: SearchDep) -> Response:
     try:
         result = search.search(replace(query, facets=WEB_FACETS))
     except EngineUnavailable:
-        return _error(request, 503, "Search is unavailable", "Please try again in a minute.")
+        return error_page(request, 503, "Search is unavailable", "Please try again in a minute.")
     filters = active_filters(kept, query, _labeller(query, search, ref))
     if result.total == 0:
         for item in filters:
@@ -161,11 +161,13 @@ def activity_calendar(request: Request, activity_id: str, session: SessionDep) -
     try:
         activity = get_public_activity(session, activity_id, today=date.today())
     except ActivityNotFound:
-        return _error(request, 404, "Activity not found", "It may have ended or been withdrawn.")
+        return error_page(
+            request, 404, "Activity not found", "It may have ended or been withdrawn."
+        )
     kind = reference().activity_types.get(activity.activity_type)
     if not (kind and kind.live):
         detail = "Only live activities with dates can be added to a calendar."
-        return _error(request, 404, "No calendar file for this activity", detail)
+        return error_page(request, 404, "No calendar file for this activity", detail)
     page_url = str(request.url_for("activity_page", activity_id=activity.id))
     body = ics(activity, page_url=page_url, now=datetime.now(UTC))
     return Response(
@@ -181,7 +183,9 @@ def activity_page(request: Request, activity_id: str, session: SessionDep) -> Re
     try:
         activity = get_public_activity(session, activity_id, today=date.today())
     except ActivityNotFound:
-        return _error(request, 404, "Activity not found", "It may have ended or been withdrawn.")
+        return error_page(
+            request, 404, "Activity not found", "It may have ended or been withdrawn."
+        )
     ref = reference()
     kind = ref.activity_types.get(activity.activity_type)
     live = bool(kind and kind.live)
@@ -209,7 +213,7 @@ def provider_page(
     try:
         name, count = get_public_provider(session, provider_id, today=date.today())
     except ProviderNotFound:
-        return _error(request, 404, "Provider not found", "Check the address and try again.")
+        return error_page(request, 404, "Provider not found", "Check the address and try again.")
     params = {"provider": [provider_id], "page": _params(request).get("page", ["1"])}
     query, kept, _ = parse_leniently(params)
     result = search.search(replace(query, facets=()))
@@ -240,6 +244,7 @@ def search_feed(request: Request, search: SearchDep) -> Response:
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
-def _error(request: Request, status: int, title: str, detail: str) -> Response:
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    """A page saying what went wrong, with a way back to the search (also used by api)."""
     context = {"status": status, "title": title, "detail": detail}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
