@@ -29,7 +29,9 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def postgres_database() -> Iterator[str]:
     """Create a throw-away PostgreSQL database for this run and drop it afterwards."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    # pool_pre_ping: tests/reliability restarts the server mid-run, and the DROP at the end
+    # must not use the connection that restart closed.
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     name = f"moc_test_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:
