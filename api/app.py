@@ -83,7 +83,8 @@ def create_app(settings: Settings) -> FastAPI:
     # Added innermost first: limits, gzip, CORS (so refusals carry CORS headers), then the
     # request id, access log and latency metrics around everything.
     app.add_middleware(LimitsMiddleware, settings=settings)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # Level 6, not Starlette's 9: about the same size for JSON at a fraction of the CPU.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], max_age=3600
     )

@@ -20,7 +20,11 @@ def cached_json(
     request: Request, payload: Any, *, media_type: str = "application/json"
 ) -> Response:
     """Serialise ``payload``; answer 304 when the client already holds this exact body."""
-    body = json.dumps(jsonable_encoder(payload), separators=(",", ":"), ensure_ascii=False).encode()
+    # Plain JSON values go straight to json.dumps; only other objects (dates, models) take
+    # jsonable_encoder, which walking a whole search page would make the slowest step.
+    body = json.dumps(
+        payload, default=jsonable_encoder, separators=(",", ":"), ensure_ascii=False
+    ).encode()
     # Weak: the gzip middleware may serve the same content encoded, under the same tag.
     etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}

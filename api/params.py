@@ -16,10 +16,18 @@ from fastapi import Depends, Query, Request
 from indexer.query import SearchQuery, parse_search
 
 
+def _no_values() -> list[str]:
+    return []
+
+
 def _many(description: str, example: str) -> object:
-    # An absent list is empty, not null: a query string cannot send null.
+    # An absent list is empty, not null: a query string cannot send null. A function of ours,
+    # not `list`: pydantic inspects the factory's signature on every request, and reading a
+    # builtin's signature costs some 0.2 ms each time.
     return Query(
-        default_factory=list, description=description + " Repeat for OR.", examples=[[example]]
+        default_factory=_no_values,
+        description=description + " Repeat for OR.",
+        examples=[[example]],
     )
 
 
