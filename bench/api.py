@@ -1,16 +1,18 @@
 """HTTP benchmark of GET /api/v1/activities beside the app's bare JSON endpoint (the floor).
 
     python bench/api.py --data-dir var/bench [--activities 100000] [--connections 32] [--seconds 30]
+        [--json result.json]
 
 Needs `wrk` (Debian package wrk). Loads and indexes a demo catalog when the data directory
 is empty, serves it with `moc-catalog serve` (one uvicorn process) on loopback, and drives
 it with wrk: first typical searches (q + 2 filters + all facets, several variants in turn),
-then GET /healthz. Prints p50/p95/p99 and requests/s for both.
+then GET /healthz. Prints p50/p95/p99 and requests/s for both, and the server's peak RSS.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -67,6 +69,17 @@ def serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not become ready")
 
 
+def peak_rss_mb(pid: int) -> int:
+    """The high-water mark of a live process's resident memory (Linux /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return round(int(found.group(1)) / 1024) if found else -1
+
+
+def parse_result(line: str) -> dict[str, float]:
+    return {key: float(value) for key, value in (pair.split("=") for pair in line.split())}
+
+
 def run_wrk(port: int, paths: list[str], connections: int, seconds: int) -> str:
     env = {**os.environ, "PATHS": "|".join(paths)}
     command = [
@@ -87,6 +100,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--json", type=Path, help="also write the result here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -95,11 +109,22 @@ def main() -> None:
     try:
         search = run_wrk(args.port, SEARCHES, args.connections, args.seconds)
         floor = run_wrk(args.port, ["/healthz"], args.connections, args.seconds)
+        server_mb = peak_rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
     print(f"search  /api/v1/activities: {search}")
     print(f"floor   /healthz:            {floor}")
+    print(f"server peak RSS: {server_mb} MB")
+    if args.json:
+        result = {
+            "connections": args.connections,
+            "seconds": args.seconds,
+            "search": parse_result(search),
+            "floor": parse_result(floor),
+            "server_peak_rss_mb": server_mb,
+        }
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

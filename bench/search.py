@@ -1,16 +1,20 @@
 """Search benchmark with the embedded engine: query latency percentiles and full rebuild speed.
 
     python bench/search.py --data-dir var/bench --activities 100000 [--queries 500]
+        [--no-rebuild] [--json result.json]
 
 Loads a demo catalog into the data directory when it is empty (SQLite), rebuilds the tantivy
-index (timed), then runs typical queries in-process: a text query plus two filters plus every
-facet group. Prints p50/p95/p99 in milliseconds.
+index (timed; --no-rebuild keeps the index bench/run.py built), then runs typical queries
+in-process, one at a time: a text query plus two filters plus every facet group. Prints
+p50/p95/p99 in milliseconds and the process's peak RSS.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import resource
 import statistics
 import time
 from datetime import date
@@ -47,6 +51,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("var/bench"))
     parser.add_argument("--activities", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--no-rebuild", action="store_true", help="search the existing index")
+    parser.add_argument("--json", type=Path, help="also write the result here")
     args = parser.parse_args()
     db = make_engine(sqlite_url(args.data_dir))
     migrate.upgrade(db)
@@ -57,10 +63,11 @@ def main() -> None:
         load_demo(db, activities=args.activities, seed=7, today=date.today())
         print(f"demo load: {args.activities} activities in {time.perf_counter() - started:.1f}s")
     engine = TantivyEngine(args.data_dir / "index")
-    started = time.perf_counter()
-    docs = rebuild_index(db, engine, args.data_dir / "sync.lock")
-    seconds = time.perf_counter() - started
-    print(f"rebuild: {docs} documents in {seconds:.1f}s = {docs / seconds:.0f} docs/s")
+    if not args.no_rebuild:
+        started = time.perf_counter()
+        docs = rebuild_index(db, engine, args.data_dir / "sync.lock")
+        seconds = time.perf_counter() - started
+        print(f"rebuild: {docs} documents in {seconds:.1f}s = {docs / seconds:.0f} docs/s")
     service = SearchService(engine)
     rng = random.Random(1)
     timings, totals = [], []
@@ -72,12 +79,24 @@ def main() -> None:
         if i >= 20:  # warm-up excluded
             timings.append(elapsed)
             totals.append(result.total)
+    summary = {
+        "documents": engine.count(),
+        "queries": len(timings),
+        "facet_groups": len(result.facets),
+        "p50_ms": round(percentile(timings, 50), 1),
+        "p95_ms": round(percentile(timings, 95), 1),
+        "p99_ms": round(percentile(timings, 99), 1),
+        "mean_hits": round(statistics.mean(totals)),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
     print(
-        f"typical query (q + 2 filters + all {len(result.facets)} facet groups), "
-        f"{len(timings)} runs: p50 {percentile(timings, 50):.1f} ms, "
-        f"p95 {percentile(timings, 95):.1f} ms, p99 {percentile(timings, 99):.1f} ms, "
-        f"mean hits {statistics.mean(totals):.0f}"
+        f"typical query (q + 2 filters + all {summary['facet_groups']} facet groups) over "
+        f"{summary['documents']} documents, {summary['queries']} runs: p50 {summary['p50_ms']} ms, "
+        f"p95 {summary['p95_ms']} ms, p99 {summary['p99_ms']} ms, "
+        f"mean hits {summary['mean_hits']}, peak RSS {summary['peak_rss_mb']} MB"
     )
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
