@@ -139,7 +139,9 @@ def is_unavailable(answer: Answer) -> bool:
 
 def problems_with(answer: Answer) -> list[str]:
     """What is wrong with an answer: anything but a 200 or a clear, well-formed 503."""
-    if answer.error or answer.status not in (200, 503):
+    if answer.error:
+        return [f"no HTTP answer within {REQUEST_BOUND_S}s"]
+    if answer.status not in (200, 503):
         return ["neither 200 nor 503"]
     if answer.status == 200:
         return []
