@@ -84,9 +84,6 @@ class Process:
             self.popen.send_signal(signal.SIGKILL)
         self.popen.wait(timeout=30)
 
-    def wait(self, timeout: float) -> int:
-        return self.popen.wait(timeout=timeout)
-
     def wait_for_output(self, text: str, timeout: float) -> None:
         def printed() -> bool:
             if text in self.output():

@@ -113,7 +113,7 @@ def test_writes_during_a_full_index_disk_are_all_searchable_after_it_is_freed(
             filler = fill(d.index_root)
             write_during_outage(app, d)
             assert d.outbox_size() == OUTAGE_WRITES
-            worker.wait_for_output(WORKER_FAILED, 30)
+            wait_until(lambda: worker.output().count(WORKER_FAILED) >= 3, 30, "3 failed tries")
             assert d.outbox_size() == OUTAGE_WRITES, "an outbox row went without being indexed"
             assert worker.alive(), "the worker died instead of retrying"
             assert searched_titles(app) == wanted  # the index as it was before the outage

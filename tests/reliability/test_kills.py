@@ -25,7 +25,12 @@ from catalog.demo import demo_activities
 from catalog.importers import Record
 from catalog.imports import import_records
 from catalog.service import delete_activity
-from tests.reliability.processes import Deployment, assert_index_matches_catalog, wait_until
+from tests.reliability.processes import (
+    Deployment,
+    Process,
+    assert_index_matches_catalog,
+    wait_until,
+)
 
 SEED = 20261122
 TODAY = date(2030, 1, 1)  # the demo's dates are drawn around it; nothing is refused as past
@@ -115,12 +120,10 @@ def test_import_killed_while_writing_leaves_nothing_and_a_rerun_writes_everythin
         d, [r | {"provider_activity_id": f"OLD{i}"} for i, r in enumerate(demo_records(50))]
     )
     before = d.counts()
-    grown = written_bytes(d)
-    start = next(grown)
     importer = d.start_cli("import", "import", str(big_jsonl), "--provider", d.provider)
-    wait_until(lambda: next(grown) - start > WRITTEN_BYTES, 120, "the import to write")
+    wait_until(wrote(d, importer), 120, f"the import to write {WRITTEN_BYTES} bytes")
     importer.kill()
-    assert importer.popen.returncode == -signal.SIGKILL, "the import ended before the kill"
+    assert importer.popen.returncode == -signal.SIGKILL
     assert d.counts() == before
 
     rerun = d.cli("import", str(big_jsonl), "--provider", d.provider, timeout=300)
@@ -132,6 +135,19 @@ def test_import_killed_while_writing_leaves_nothing_and_a_rerun_writes_everythin
     d.start_worker()
     d.wait_drained(180)
     assert assert_index_matches_catalog(d.db, d.index_root) > IMPORT_SIZE * 0.8
+
+
+def wrote(d: Deployment, importer: Process) -> Callable[[], bool]:
+    """A condition: the running import has written WRITTEN_BYTES (uncommitted) by now."""
+    grown = written_bytes(d)
+    start = next(grown)
+
+    def check() -> bool:
+        if not importer.alive():
+            raise AssertionError(f"the import ended before it was killed:\n{importer.tail()}")
+        return next(grown) - start > WRITTEN_BYTES
+
+    return check
 
 
 def written_bytes(d: Deployment) -> Iterator[int]:
