@@ -62,14 +62,14 @@ def delete_in_process(d: Deployment, keys: list[str]) -> None:
 
 def make_backlog(d: Deployment, rng: random.Random) -> int:
     """Thousands of outbox rows: creations, then replacements (some unlisted), then deletions."""
-    records = demo_records(3000)
+    records = demo_records(4000)
     write_in_process(d, records)
-    replaced = rng.sample(records, 1500)
+    replaced = rng.sample(records, 2000)
     write_in_process(
         d,
         [r | {"title": f"{r['title']} (revised)", "listed": rng.random() < 0.7} for r in replaced],
     )
-    delete_in_process(d, [r["provider_activity_id"] for r in rng.sample(records, 300)])
+    delete_in_process(d, [r["provider_activity_id"] for r in rng.sample(records, 400)])
     return d.outbox_size()
 
 
@@ -80,12 +80,12 @@ def test_sync_worker_killed_while_applying_batches_loses_and_doubles_nothing(
     d = deployment
     rng = random.Random(SEED)
     backlog = make_backlog(d, rng)
-    assert backlog == 3000 + 1500 + 300
+    assert backlog == 4000 + 2000 + 400  # 13 batches; each kill costs at most 2 or 3
     worker = d.start_worker()
     for kill in range(WORKER_KILLS):
         # A batch went through the engine and out of the outbox; the next one is under way.
         wait_until(shrinks(d), 60, f"a batch to be applied before kill {kill + 1}")
-        time.sleep(rng.uniform(0, 0.3))  # land the kill anywhere in the following batch
+        time.sleep(rng.uniform(0, 0.15))  # land the kill anywhere in the next batch (~0.2 s)
         worker.kill()
         assert worker.popen.returncode == -signal.SIGKILL
         assert d.outbox_size() > 0, "the worker finished before it was killed: use more rows"
