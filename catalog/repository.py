@@ -192,6 +192,12 @@ def count_activities(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(ACTIVITY)).scalar_one())
 
 
+def activity_ids_after(session: Session, after: str, limit: int) -> list[str]:
+    """The next ``limit`` activity ids after ``after`` in id order (a primary-key range)."""
+    statement = select(A.id).where(A.id > after).order_by(A.id).limit(limit)
+    return list(session.execute(statement).scalars())
+
+
 def load_activity_rows(session: Session, statement: Select[Any]) -> list[dict[str, Any]]:
     """Run an activity select and attach each row's registrations and specialties."""
     rows = [dict(r._mapping) for r in session.execute(statement)]

@@ -226,13 +226,15 @@ def indexable_activities(
             rows = repo.load_activity_rows(session, statement.where(repo.A.id.in_(part)))
             yield [activity_out(row) for row in rows]
         return
+    # Walk the primary key in windows, then filter each window: asked directly for "listed
+    # ... id > after ORDER BY id LIMIT n", SQLite without statistics picks the listed index,
+    # reads every listed row and sorts them for each batch, which made a rebuild quadratic.
     after = ""
-    while True:
-        rows = repo.load_activity_rows(session, statement.where(repo.A.id > after).limit(batch))
-        if not rows:
-            return
-        yield [activity_out(row) for row in rows]
-        after = rows[-1]["id"]
+    while window := repo.activity_ids_after(session, after, batch):
+        rows = repo.load_activity_rows(session, statement.where(repo.A.id.in_(window)))
+        if rows:
+            yield [activity_out(row) for row in rows]
+        after = window[-1]
 
 
 def activity_out(row: dict[str, Any]) -> ActivityOut:
