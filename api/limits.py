@@ -191,8 +191,15 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
+UNAVAILABLE = "The catalog database is unavailable; try again after Retry-After (seconds)."
+
+
 def document_limits(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
-    """Wrap the OpenAPI builder so every operation documents the limits that apply to it."""
+    """Wrap the OpenAPI builder so every operation documents the limits that apply to it.
+
+    Also the 503 any operation may answer when the catalog database is unreachable (the
+    handler in api.problems); operations that document a 503 of their own keep theirs.
+    """
 
     def problem_response(description: str) -> dict[str, Any]:
         return {
@@ -207,6 +214,7 @@ def document_limits(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[st
             for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})
                 responses.setdefault("414", problem_response("The query string is too long."))
+                responses.setdefault("503", problem_response(UNAVAILABLE))
                 if "requestBody" in operation:
                     responses.setdefault("413", problem_response("The request body is too large."))
                 if method == "get" and RATE_LIMITED.match(concrete):
