@@ -10,7 +10,9 @@ Steps, each in its own process so that its peak memory is its own:
   4. search    bench/search.py: typical queries in-process, one at a time
   5. load      bench/api.py: wrk against `moc-catalog serve` (search mix and /healthz)
   6. datasette bench/datasette_compare.py: the same faceted full-text queries side by side
-Results go to <work>/<size>/results/*.json and a Markdown summary is printed at the end.
+Results go to <work>/run-<size>/results/*.json and the summary is printed at the end. A step
+whose result is already there is not run again (--fresh starts over), so an interrupted run
+can be resumed.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ def ensure_dataset(size: str, root: Path) -> Path:
 
 def step_import(dataset: Path, run: Path, results: Path, url: str | None) -> dict[str, Any]:
     name = "import-postgresql" if url else "import-sqlite"
+    if (results / f"{name}.json").exists():
+        return load(results / f"{name}.json")
     command = [PYTHON, str(BENCH / "imports.py"), "--dataset", str(dataset), "--data-dir",
                str(run), "--json", str(results / f"{name}.json")]  # fmt: skip
     measure(command + (["--database-url", url] if url else []))
@@ -84,6 +88,8 @@ def step_import(dataset: Path, run: Path, results: Path, url: str | None) -> dic
 
 
 def step_reindex(run: Path, results: Path) -> dict[str, Any]:
+    if (results / "reindex.json").exists():
+        return load(results / "reindex.json")
     done = measure([CLI, "reindex"], {"MOC_DATA_DIR": str(run), "MOC_LOG_LEVEL": "WARNING"})
     found = re.search(r"indexed (\d+) activities", done.output)
     documents = int(found.group(1)) if found else 0
@@ -101,6 +107,8 @@ def step_reindex(run: Path, results: Path) -> dict[str, Any]:
 
 def step_script(script: str, run: Path, results: Path, *extra: str) -> dict[str, Any]:
     out = results / f"{Path(script).stem}.json"
+    if out.exists():
+        return load(out)
     measure([PYTHON, str(BENCH / script), "--data-dir", str(run), "--json", str(out), *extra])
     return load(out)
 
@@ -122,13 +130,14 @@ def main() -> None:
     parser.add_argument("--connections", default="32")
     parser.add_argument("--seconds", default="30")
     parser.add_argument("--skip-datasette", action="store_true")
+    parser.add_argument("--fresh", action="store_true", help="delete an earlier run first")
     args = parser.parse_args()
     dataset = ensure_dataset(args.size, args.work)
     run = args.work / f"run-{args.size}"
-    if run.exists():
-        raise SystemExit(f"{run} exists; remove it for a fresh run")
+    if args.fresh:
+        shutil.rmtree(run, ignore_errors=True)
     results = run / "results"
-    results.mkdir(parents=True)
+    results.mkdir(parents=True, exist_ok=True)
     summary: dict[str, Any] = {"size": args.size, "dataset": load(dataset / "manifest.json")}
     summary["import_sqlite"] = step_import(dataset, run, results, None)
     if args.postgres_url:
