@@ -17,6 +17,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from api.bootstrap import make_search_engine, make_syncer, sync_lock_path
+from api.observability import configure_logging
 from api.progress import progress_bar
 from api.settings import Settings
 from catalog import migrate
@@ -202,6 +203,7 @@ def sync(
 ) -> None:
     """Run the sync worker: apply catalog changes (the outbox) to the search index."""
     settings = load_settings()
+    configure_logging(settings.log_level)  # a service: JSON log lines like the API's
     with catalog_engine() as db, _search_engine(settings) as engine:
         syncer = make_syncer(settings, db, engine)
         if once:

@@ -248,13 +248,20 @@ class TantivyEngine:
                     writer.delete_documents_by_term("id", activity_id)
                 for doc in upserts:
                     writer.add_document(to_tantivy(doc, self.boards, self.schema))
-                writer.commit()
+                self._commit(writer)
             except BaseException:
                 writer.rollback()
                 raise
             finally:
                 writer.wait_merging_threads()
             index.reload()
+
+    @staticmethod
+    def _commit(writer: Any) -> None:
+        try:
+            writer.commit()
+        except ValueError as exc:  # tantivy reports I/O failures (a full disk) as ValueError
+            raise EngineUnavailable(f"the search index could not commit: {exc}") from exc
 
     def _writer(self, index: Any, heap: int, threads: int) -> Any:
         try:

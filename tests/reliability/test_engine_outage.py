@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import errno
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import pytest
@@ -30,7 +31,7 @@ from tests.reliability.processes import (
 INDEX_DISK = "16m"  # room for the index of these few activities, little else
 BEFORE, DURING = 10, 20
 OUTAGE_WRITES = DURING + 3 + 3  # new, replaced, deleted
-WORKER_FAILED = "sync batch failed"  # what the worker logs for a batch the engine refused
+WORKER_FAILED = "search engine unavailable"  # what the worker logs for a refused batch
 
 
 @contextmanager
@@ -52,19 +53,40 @@ def small_disk(path: Path) -> Iterator[None]:
             subprocess.run(["umount", "-l", str(path)], check=True)
 
 
-def fill(disk: Path) -> Path:
-    """Write zeros into a file on ``disk`` until it is full; return the file."""
-    filler = disk / "filler"
-    chunk = bytes(1 << 16)
-    with filler.open("wb") as f:
+@contextmanager
+def kept_full(disk: Path) -> Iterator[None]:
+    """Fill ``disk`` with a file of zeros and keep it full until the block ends.
+
+    Kept, not just filled: tantivy deletes files it no longer needs (a failed commit's
+    leftovers, merged segments), and the space they free would let the next commit through.
+    """
+    filler, stop = disk / "filler", threading.Event()
+
+    def top_up(handle: BinaryIO, size: int) -> None:
+        while True:
+            try:
+                handle.write(bytes(size))
+                handle.flush()
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                return
+
+    with filler.open("wb", buffering=0) as handle:
+        top_up(handle, 1 << 16)
+
+        def keep() -> None:
+            while not stop.wait(0.002):
+                top_up(handle, 512)
+
+        keeper = threading.Thread(target=keep, daemon=True)
+        keeper.start()
         try:
-            while True:
-                f.write(chunk)
-                f.flush()
-        except OSError as exc:
-            if exc.errno != errno.ENOSPC:
-                raise
-    return filler
+            yield
+        finally:
+            stop.set()
+            keeper.join()
+    filler.unlink()
 
 
 def put(app: App, d: Deployment, key: str, **fields: Any) -> None:
@@ -110,15 +132,13 @@ def test_writes_during_a_full_index_disk_are_all_searchable_after_it_is_freed(
             wait_until(lambda: searched_titles(app) == wanted, 30, "the first writes to show")
 
             d.wait_drained(30)
-            filler = fill(d.index_root)
-            write_during_outage(app, d)
-            assert d.outbox_size() == OUTAGE_WRITES
-            wait_until(lambda: worker.output().count(WORKER_FAILED) >= 3, 30, "3 failed tries")
-            assert d.outbox_size() == OUTAGE_WRITES, "an outbox row went without being indexed"
-            assert worker.alive(), "the worker died instead of retrying"
-            assert searched_titles(app) == wanted  # the index as it was before the outage
-
-            filler.unlink()
+            with kept_full(d.index_root):
+                write_during_outage(app, d)
+                assert d.outbox_size() == OUTAGE_WRITES
+                wait_until(lambda: worker.output().count(WORKER_FAILED) >= 3, 30, "3 failed tries")
+                assert d.outbox_size() == OUTAGE_WRITES, "an outbox row left without being indexed"
+                assert worker.alive(), "the worker died instead of retrying"
+                assert searched_titles(app) == wanted  # the index as it was before the outage
             d.wait_drained(60)
             wanted = {f"During outage {i}" for i in range(DURING)}
             wanted |= {f"Before outage {i} replaced" for i in range(3)}
