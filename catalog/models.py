@@ -14,7 +14,6 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     Text,
     UniqueConstraint,
@@ -60,10 +59,10 @@ class ProviderKey(SQLModel, table=True):
 class Activity(SQLModel, table=True):
     """One CME activity of one provider. ``id`` is the stable public id."""
 
-    __table_args__ = (
-        UniqueConstraint("provider_id", "provider_activity_id"),
-        Index("ix_activity_listed_end_date", "listed", "end_date"),
-    )
+    # No index on listed/end_date: no read needs one (public reads go by id or provider), and
+    # SQLite, which keeps no statistics, took it for selective and scanned every listed row
+    # for each batch of ids (migration 0003).
+    __table_args__ = (UniqueConstraint("provider_id", "provider_activity_id"),)
 
     id: str = Field(primary_key=True, max_length=32)
     provider_id: str = Field(foreign_key="provider.id", index=True, max_length=64)
