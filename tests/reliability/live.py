@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,11 +22,12 @@ from typing import NoReturn
 import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import IN_CI
+from tests.reliability.processes import REPO, free_port
+
 HOST = "127.0.0.1"
 START_ATTEMPTS = 3  # a picked port can be taken by someone else before the server binds it
 STOP_GRACE_S = 15.0
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -66,12 +66,6 @@ def log_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def moc_env(**settings: str) -> dict[str, str]:
-    """This environment without any MOC_* variable, plus the given settings (MOC_ names)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOC_")}
-    return env | settings
-
-
 def run_cli(args: list[str], env: Mapping[str, str], timeout_s: float = 300.0) -> str:
     """Run `moc-catalog ARGS`; fail with its output unless it exits 0. Returns stdout."""
     command = [sys.executable, "-m", "api.cli", *args]
@@ -83,14 +77,6 @@ def run_cli(args: list[str], env: Mapping[str, str], timeout_s: float = 300.0) -
             f"moc-catalog {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
         )
     return done.stdout
-
-
-def free_port() -> int:
-    """A port the kernel considers free right now (bound to 0, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def server_command(port: int, workers: int) -> list[str]:

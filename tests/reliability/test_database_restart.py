@@ -29,7 +29,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_ADMIN_URL, postgres_database
-from tests.reliability.live import Served, moc_env, run_cli, serve, show, unavailable
+from tests.reliability.live import Served, run_cli, serve, show, unavailable
+from tests.reliability.processes import environment
 
 pytestmark = pytest.mark.postgres
 
@@ -222,11 +223,13 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Served]:
-    env = moc_env(
-        MOC_DATABASE_URL=database_url,
-        MOC_DATA_DIR=str(tmp_path / "data"),
-        MOC_LOG_LEVEL="WARNING",
-        MOC_RATE_LIMIT_PER_MINUTE="0",  # one client asking non-stop, by design
+    env = environment(
+        {
+            "MOC_DATABASE_URL": database_url,
+            "MOC_DATA_DIR": str(tmp_path / "data"),
+            "MOC_LOG_LEVEL": "WARNING",
+            "MOC_RATE_LIMIT_PER_MINUTE": "0",  # one client asking non-stop, by design
+        }
     )
     run_cli(["demo", "--activities", str(ACTIVITIES)], env)  # migrates, loads, indexes
     with serve(env, tmp_path / "server.log") as served:

@@ -20,7 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.live import Served, moc_env, run_cli, serve, show, unavailable
+from tests.reliability.live import Served, run_cli, serve, show, unavailable
+from tests.reliability.processes import environment
 
 ACTIVITIES = 3000
 SECONDS = 60
@@ -58,10 +59,12 @@ def wrk() -> str:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Served]:
-    env = moc_env(
-        MOC_DATA_DIR=str(tmp_path / "data"),
-        MOC_LOG_LEVEL="WARNING",  # one access log line per request would be the bottleneck
-        MOC_RATE_LIMIT_PER_MINUTE="0",  # wrk is one client asking as fast as it can
+    env = environment(
+        {
+            "MOC_DATA_DIR": str(tmp_path / "data"),
+            "MOC_LOG_LEVEL": "WARNING",  # one access log line per request would be the bottleneck
+            "MOC_RATE_LIMIT_PER_MINUTE": "0",  # wrk is one client asking as fast as it can
+        }
     )
     run_cli(["demo", "--activities", str(ACTIVITIES)], env)  # migrates, loads, indexes
     with serve(env, tmp_path / "server.log") as served:
