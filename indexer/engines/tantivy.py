@@ -28,13 +28,13 @@ from indexer.engines.tantivy_query import (
     all_of,
     as_filter,
     bounding_box,
-    doc_set,
+    box_without,
     filter_clauses,
     text_query,
 )
 from indexer.engines.tantivy_schema import FOLDED, build_schema, folding_analyzer, to_tantivy
 from indexer.errors import EngineUnavailable
-from indexer.geo import haversine_mi
+from indexer.geo import miles_from
 from indexer.query import SearchQuery
 from indexer.text import highlight, query_words
 
@@ -132,8 +132,11 @@ class TantivyEngine:
     def search(self, query: SearchQuery, *, today: date) -> EngineResult:
         """Run a query against the live index (see SearchEngine.search)."""
         searcher = self._index().searcher()
-        distances = self._within(searcher, query) if query.point else None
-        geo = [doc_set(self.schema, list(distances))] if distances is not None else []
+        distances, geo = None, []
+        if query.point:
+            box = bounding_box(self.schema, query.point, query.radius_mi)
+            distances, outside = self._within(searcher, box, query)
+            geo = [box_without(self.schema, box, outside)]
         text = text_query(self.schema, query.q)
         main = self._combine(text, filter_clauses(self.schema, query, today) + geo)
         total, addresses = self._page(searcher, main, query, text is not None, distances)
@@ -150,23 +153,25 @@ class TantivyEngine:
             return as_filter(filters)
         return all_of([text, as_filter(filters)])
 
-    def _within(self, searcher: Any, query: SearchQuery) -> dict[int, float]:
-        """Exact great-circle test on the members of the bounding box: doc_num -> miles."""
+    def _within(
+        self, searcher: Any, box: Any, query: SearchQuery
+    ) -> tuple[dict[int, float], list[int]]:
+        """Exact great-circle test on the box's members: ({doc_num: miles} inside, outside)."""
         assert query.point is not None
-        box = bounding_box(self.schema, query.point, query.radius_mi)
         found = searcher.search(box, limit=max(1, searcher.num_docs), count=False)
         addresses = [a for _, a in found.hits]
         if not addresses:
-            return {}
+            return {}, []
         lats = searcher.fast_field_values("lat", addresses)
         lngs = searcher.fast_field_values("lng", addresses)
         nums = searcher.fast_field_values("doc_num", addresses)
-        out = {}
-        for lat, lng, num in zip(lats, lngs, nums, strict=True):
-            miles = haversine_mi(query.point, (lat, lng))
+        inside, outside = {}, []
+        for num, miles in zip(nums, miles_from(query.point, lats, lngs), strict=True):
             if miles <= query.radius_mi:
-                out[num] = miles
-        return out
+                inside[num] = miles
+            else:
+                outside.append(num)
+        return inside, outside
 
     def _page(
         self,

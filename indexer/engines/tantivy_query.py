@@ -115,3 +115,15 @@ def as_filter(clauses: list[Any]) -> Any:
 
 def doc_set(schema: Any, numbers: list[int]) -> Any:
     return Query.term_set_query(schema, "doc_num", numbers) if numbers else Query.empty_query()
+
+
+def box_without(schema: Any, box: Any, outside: list[int]) -> Any:
+    """The members of ``box`` except the documents numbered ``outside``.
+
+    The radius filter is the box minus the members the exact test put outside the circle
+    (its corners), not the set of those inside: a term set of tens of thousands of numbers
+    made every search and facet count near a city several times slower.
+    """
+    if not outside:
+        return box
+    return Query.boolean_query([(Occur.Must, box), (Occur.MustNot, doc_set(schema, outside))])
