@@ -1,10 +1,11 @@
 """HTTP benchmark of GET /api/v1/activities beside the app's bare JSON endpoint (the floor).
 
     python bench/api.py --data-dir var/bench [--activities 100000] [--connections 32] [--seconds 30]
-        [--json result.json]
+        [--workers 1] [--json result.json]
 
 Needs `wrk` (Debian package wrk). Loads and indexes a demo catalog when the data directory
-is empty, serves it with `moc-catalog serve` (one uvicorn process) on loopback, and drives
+is empty, serves it with `moc-catalog serve` (one uvicorn process; --workers N runs
+`uvicorn api.app:app_from_env --factory --workers N` instead) on loopback, and drives
 it with wrk: first typical searches (q + 2 filters + all facets, several variants in turn),
 then GET /healthz. Prints p50/p95/p99 and requests/s for both, and the server's peak RSS.
 """
@@ -53,11 +54,17 @@ def prepare(data_dir: Path, activities: int) -> None:
     db.dispose()
 
 
-def serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def serve(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     # Rate limiting off: one load generator on loopback is one client by design here.
     env = {**os.environ, "MOC_DATA_DIR": str(data_dir), "MOC_LOG_LEVEL": "WARNING",
            "MOC_RATE_LIMIT_PER_MINUTE": "0"}  # fmt: skip
     command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+    if workers > 1:
+        # Several processes read one index; none of them writes it (nothing changes here).
+        env["MOC_SYNC_IN_APP"] = "false"
+        command = [sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory",
+                   "--port", str(port), "--workers", str(workers),
+                   "--log-level", "warning"]  # fmt: skip
     server = subprocess.Popen(command, env=env)
     for _ in range(120):
         try:
@@ -70,10 +77,14 @@ def serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def peak_rss_mb(pid: int) -> int:
-    """The high-water mark of a live process's resident memory (Linux /proc)."""
-    status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
-    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
-    return round(int(found.group(1)) / 1024) if found else -1
+    """The high-water marks of a live process's resident memory and its children's, summed."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii").split()
+    total_kb = 0
+    for each in [pid, *map(int, children)]:
+        status = Path(f"/proc/{each}/status").read_text(encoding="ascii")
+        found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+        total_kb += int(found.group(1)) if found else 0
+    return round(total_kb / 1024)
 
 
 def parse_result(line: str) -> dict[str, float]:
@@ -100,12 +111,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--json", type=Path, help="also write the result here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     prepare(args.data_dir, args.activities)
-    server = serve(args.data_dir, args.port)
+    server = serve(args.data_dir, args.port, args.workers)
     try:
         search = run_wrk(args.port, SEARCHES, args.connections, args.seconds)
         floor = run_wrk(args.port, ["/healthz"], args.connections, args.seconds)
@@ -119,6 +131,7 @@ def main() -> None:
     if args.json:
         result = {
             "connections": args.connections,
+            "workers": args.workers,
             "seconds": args.seconds,
             "search": parse_result(search),
             "floor": parse_result(floor),
