@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from fastapi import FastAPI
+
+from api.app import create_app
+from api.settings import Settings
+from catalog import migrate
+from catalog.db import make_engine, session_scope
+from catalog.providers import add_provider
+from catalog.rules import parse_activity
+from catalog.service import upsert_activity
 
 
 def make_record(**overrides: Any) -> dict[str, Any]:
@@ -34,3 +45,15 @@ def make_record(**overrides: Any) -> dict[str, Any]:
         ],
     }
     return record | overrides
+
+
+def app_with_one_activity(data_dir: Path, **overrides: Any) -> FastAPI:
+    """The app on a new SQLite catalog in ``data_dir`` holding make_record() of provider acme."""
+    settings = Settings(data_dir=data_dir, **overrides)
+    engine = make_engine(settings.catalog_url())
+    migrate.upgrade(engine)
+    with session_scope(engine) as session:
+        add_provider(session, provider_id="acme", name="ACME CME")
+        upsert_activity(session, provider_id="acme", data=parse_activity(make_record()))
+    engine.dispose()
+    return create_app(settings)

@@ -16,28 +16,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import problems
-from api.app import create_app
-from api.settings import Settings
-from catalog import migrate
-from catalog.db import make_engine, session_scope
-from catalog.providers import add_provider
-from catalog.rules import parse_activity
-from catalog.service import public_id, upsert_activity
-from tests.builders import make_record
+from catalog.service import public_id
+from tests.builders import app_with_one_activity
 
 ACTIVITY = public_id("acme", "CARD-1")
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[FastAPI]:
-    settings = Settings(data_dir=tmp_path / "data")
-    engine = make_engine(settings.catalog_url())
-    migrate.upgrade(engine)
-    with session_scope(engine) as session:
-        add_provider(session, provider_id="acme", name="ACME CME")
-        upsert_activity(session, provider_id="acme", data=parse_activity(make_record()))
-    engine.dispose()
-    application = create_app(settings)
+    application = app_with_one_activity(tmp_path / "data")
     with TestClient(application):  # runs the lifespan, which opens the catalog
         yield application
 

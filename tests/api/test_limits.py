@@ -7,31 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.limits import TokenBuckets
-from api.settings import Settings
-from catalog import migrate
-from catalog.db import make_engine, session_scope
-from catalog.providers import add_provider
-from catalog.rules import parse_activity
-from catalog.service import upsert_activity
-from tests.builders import make_record
+from tests.builders import app_with_one_activity
 
 CLIENT = ("203.0.113.7", 40000)
-
-
-def build_app(tmp_path: Path, **overrides: Any) -> FastAPI:
-    settings = Settings(data_dir=tmp_path, **overrides)
-    engine = make_engine(settings.catalog_url())
-    migrate.upgrade(engine)
-    with session_scope(engine) as session:
-        add_provider(session, provider_id="acme", name="ACME CME")
-        upsert_activity(session, provider_id="acme", data=parse_activity(make_record()))
-    engine.dispose()
-    return create_app(settings)
 
 
 @pytest.fixture
@@ -40,7 +21,7 @@ def make_client(tmp_path: Path) -> Iterator[Any]:
     opened: list[TestClient] = []
 
     def make(**overrides: Any) -> TestClient:
-        client = TestClient(build_app(tmp_path, **overrides), client=CLIENT)
+        client = TestClient(app_with_one_activity(tmp_path, **overrides), client=CLIENT)
         opened.append(client.__enter__())
         return client
 
@@ -169,7 +150,7 @@ def test_forwarded_for_used_behind_trusted_proxy(make_client: Any) -> None:
 
 
 def test_clients_without_an_ip_address_are_not_limited(tmp_path: Path) -> None:
-    app = build_app(tmp_path, rate_limit_per_minute=1, rate_limit_burst=1)
+    app = app_with_one_activity(tmp_path, rate_limit_per_minute=1, rate_limit_burst=1)
     with TestClient(app) as client:  # the peer is "testclient", not an address
         for _ in range(5):
             assert client.get("/api/v1/facets").status_code == 200
