@@ -100,12 +100,31 @@ def bounding_box(schema: Any, point: tuple[float, float], radius_mi: float) -> A
     dlat = math.degrees(radius_mi / EARTH_RADIUS_MI) * 1.01
     cos_lat = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
     dlng = min(180.0, dlat / cos_lat)
+    lngs = [
+        _range(schema, "lng", FieldType.Float, low, high)
+        for low, high in longitude_spans(lng - dlng, lng + dlng)
+    ]
     return all_of(
         [
             _range(schema, "lat", FieldType.Float, lat - dlat, lat + dlat),
-            _range(schema, "lng", FieldType.Float, lng - dlng, lng + dlng),
+            lngs[0] if len(lngs) == 1 else any_of(lngs),
         ]
     )
+
+
+def longitude_spans(low: float, high: float) -> list[tuple[float, float]]:
+    """The spans of [-180, 180] that the range low..high covers, wrapping at the antimeridian.
+
+    Near the Aleutians (Adak, Shemya) a circle reaches across 180°: east of it longitudes
+    are near +180, west of it near -180.
+    """
+    if high - low >= 360:
+        return [(-180.0, 180.0)]
+    if low < -180:
+        return [(low + 360, 180.0), (-180.0, high)]
+    if high > 180:
+        return [(low, 180.0), (-180.0, high - 360)]
+    return [(low, high)]
 
 
 def as_filter(clauses: list[Any]) -> Any:
