@@ -13,7 +13,7 @@ from catalog.db import session_scope
 from catalog.service import indexable_activities
 from indexer.documents import to_document
 from indexer.engines.base import SearchEngine
-from indexer.locks import exclusive
+from indexer.locks import sync_lock
 
 
 def count_indexable(db: Engine) -> int:
@@ -34,7 +34,7 @@ def rebuild_index(
     rebuild starts are reflected in what it reads, so they are deleted after the switch;
     later ones stay for the worker.
     """
-    with exclusive(lock_path):
+    with sync_lock(db, lock_path):
         with session_scope(db) as session:
             seen = repo.outbox_ids(session)
         with session_scope(db) as session:

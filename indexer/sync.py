@@ -22,7 +22,7 @@ from catalog.service import indexable_activities
 from indexer.documents import to_document
 from indexer.engines.base import SearchEngine
 from indexer.errors import EngineUnavailable
-from indexer.locks import exclusive
+from indexer.locks import sync_lock
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -45,7 +45,7 @@ class Syncer:
         Raises EngineUnavailable when the engine did not take the batch (rows are kept).
         Returns 0 while a rebuild holds the lock.
         """
-        with exclusive(self.lock_path, wait=False) as locked:
+        with sync_lock(self.db, self.lock_path, wait=False) as locked:
             if not locked:
                 return 0
             if not self.prepared:
