@@ -182,9 +182,13 @@ def test_no_secret_has_a_default_or_a_literal_value() -> None:
 
 def test_named_volumes_for_state(compose: dict[str, Any], services: dict[str, Any]) -> None:
     volumes = set(compose["volumes"])
-    for service in ("postgres", "meilisearch", "sync"):
+    assert volumes == {"pg_data", "meili_data"}
+    for service in ("postgres", "meilisearch"):
         mounts = services[service]["volumes"]
         assert all(m.split(":", 1)[0] in volumes for m in mounts), service
+    # The app keeps no state: the sync lock is an advisory lock in PostgreSQL.
+    for service in ("api", "sync", "migrate"):
+        assert "volumes" not in services[service], service
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
