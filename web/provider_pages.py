@@ -173,6 +173,9 @@ def _run_import(
             )  # fmt: skip
     except ImportFileError as exc:
         return {"error": f"{exc.message}. Nothing was written."}
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:  # the app's Prometheus counters: uploads count like the endpoint
+        metrics.count_import(result.accepted, result.rejected_records)
     background = getattr(request.app.state, "background_sync", None)
     if background is not None:
         background.notify()

@@ -126,6 +126,18 @@ HEADER = ["provider_activity_id", "title", "activity_type", "format", "start_dat
           "ABIM practice areas"]  # fmt: skip
 
 
+def import_counts(client: TestClient) -> dict[str, float]:
+    """moc_import_records_total by result, from /metrics (0 before the first import)."""
+    text = client.get("/metrics").text
+    counts = {"accepted": 0.0, "rejected": 0.0}
+    for result, value in IMPORT_SAMPLE.findall(text):
+        counts[result] = float(value)
+    return counts
+
+
+IMPORT_SAMPLE = re.compile(r'^moc_import_records_total\{result="(\w+)"\} (\S+)$', re.MULTILINE)
+
+
 def test_provider_pages_upload_xlsx_report(site: tuple[TestClient, dict[str, str]]) -> None:
     client, keys = site
     page = sign_in(client, keys["acme"])
@@ -135,6 +147,7 @@ def test_provider_pages_upload_xlsx_report(site: tuple[TestClient, dict[str, str
             "https://example.org/x1", "free", 2, "no", 2, "MK", "Nephrology"]  # fmt: skip
     bad = ["X2", "Broken Row", "EM", "online", "2030-01-01", "2030-06-30",
            "https://example.org/x2", "free", 2, "yes", 2, "LLSA", "Nephrology"]  # fmt: skip
+    counted = import_counts(client)
     files = {"file": ("batch.xlsx", xlsx_bytes([HEADER, good, bad]), "application/octet-stream")}
     refused = client.post("/provider/upload", data={"csrf": token.group(1)}, files=files).text
     assert "2 records: 1 accepted, 1 rejected" in refused
@@ -148,4 +161,6 @@ def test_provider_pages_upload_xlsx_report(site: tuple[TestClient, dict[str, str
     ).text
     assert "1 created" in partial
     assert "Uploaded Lipid Webinar" in partial
+    after = import_counts(client)
+    assert after == {"accepted": counted["accepted"] + 2, "rejected": counted["rejected"] + 2}
     assert "Not shown</strong>: not listed by provider" in partial
