@@ -1,7 +1,8 @@
-"""Builders of valid test data; overrides replace fields."""
+"""Builders of valid test data (overrides replace fields) and of catalogs built from it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from catalog.db import make_engine, session_scope
 from catalog.providers import add_provider
 from catalog.rules import parse_activity
 from catalog.service import upsert_activity
+from indexer.engines.tantivy import TantivyEngine
+from indexer.rebuild import rebuild_index
 
 
 def make_record(**overrides: Any) -> dict[str, Any]:
@@ -47,13 +50,30 @@ def make_record(**overrides: Any) -> dict[str, Any]:
     return record | overrides
 
 
-def app_with_one_activity(data_dir: Path, **overrides: Any) -> FastAPI:
-    """The app on a new SQLite catalog in ``data_dir`` holding make_record() of provider acme."""
+def build_catalog(
+    data_dir: Path,
+    records: Iterable[tuple[str, dict[str, Any]]],
+    providers: Mapping[str, str],
+    **overrides: Any,
+) -> Settings:
+    """A SQLite catalog in ``data_dir``: migrated, (provider id, raw record) pairs written
+    through the real write path and indexed with tantivy. Returns its settings."""
     settings = Settings(data_dir=data_dir, **overrides)
-    engine = make_engine(settings.catalog_url())
-    migrate.upgrade(engine)
-    with session_scope(engine) as session:
-        add_provider(session, provider_id="acme", name="ACME CME")
-        upsert_activity(session, provider_id="acme", data=parse_activity(make_record()))
-    engine.dispose()
-    return create_app(settings)
+    db = make_engine(settings.catalog_url())
+    migrate.upgrade(db)
+    with session_scope(db) as session:
+        for provider_id, name in providers.items():
+            add_provider(session, provider_id=provider_id, name=name)
+        for provider_id, record in records:
+            upsert_activity(session, provider_id=provider_id, data=parse_activity(record))
+    engine = TantivyEngine(data_dir / "index")
+    rebuild_index(db, engine, data_dir / "sync.lock")
+    engine.close()
+    db.dispose()
+    return settings
+
+
+def app_with_one_activity(data_dir: Path, **overrides: Any) -> FastAPI:
+    """The app on a new catalog in ``data_dir`` holding make_record() of provider acme."""
+    records = [("acme", make_record())]
+    return create_app(build_catalog(data_dir, records, {"acme": "ACME CME"}, **overrides))

@@ -21,29 +21,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from api.settings import Settings
-from catalog import migrate
 from catalog import repository as repo
 from catalog.db import make_engine, session_scope
-from catalog.providers import add_provider
 from catalog.rules import parse_activity
 from catalog.service import delete_activity, public_id, upsert_activity
-from indexer.engines.tantivy import TantivyEngine
-from indexer.rebuild import rebuild_index
 from indexer.sync import Syncer
-from tests.builders import make_record
-from tests.contract.catalog_fixture import FIXTURE, PROVIDERS, id_of, key_of
+from tests.builders import build_catalog, make_record
+from tests.contract.catalog_fixture import ENDED_DATES, PROVIDERS, fixture_ended_y, id_of, key_of
 
 CHANGES = "/api/v1/changes"
 PUBLIC = set("ABCDEFGHIJKMN")
-ENDED_DATES = {"start_date": "2025-01-01", "end_date": "2025-01-31"}
-RECORDS = {
-    record["provider_activity_id"]: (
-        provider_id,
-        record | ENDED_DATES if record["provider_activity_id"] == "Y" else record,
-    )
-    for provider_id, record in FIXTURE
-}
+RECORDS = {record["provider_activity_id"]: (pid, record) for pid, record in fixture_ended_y()}
 
 
 @dataclass
@@ -93,17 +81,8 @@ class Catalog:
 @contextmanager
 def open_catalog(data_dir: Path) -> Iterator[Catalog]:
     """Load and index the fixture under ``data_dir`` and serve it."""
-    settings = Settings(data_dir=data_dir)
+    settings = build_catalog(data_dir, RECORDS.values(), PROVIDERS)
     db = make_engine(settings.catalog_url())
-    migrate.upgrade(db)
-    with session_scope(db) as session:
-        for provider_id, name in PROVIDERS.items():
-            add_provider(session, provider_id=provider_id, name=name)
-        for provider_id, record in RECORDS.values():
-            upsert_activity(session, provider_id=provider_id, data=parse_activity(record))
-    engine = TantivyEngine(data_dir / "index")
-    rebuild_index(db, engine, data_dir / "sync.lock")
-    engine.close()
     with TestClient(create_app(settings)) as client:
         yield Catalog(client, db, data_dir)
     db.dispose()

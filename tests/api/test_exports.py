@@ -20,27 +20,23 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.exports import export_stream
-from api.settings import Settings
 from catalog import migrate
 from catalog import repository as repo
 from catalog.db import make_engine, session_scope
 from catalog.demo_load import load_demo
-from catalog.providers import add_provider
-from catalog.rules import parse_activity
-from catalog.service import public_id, upsert_activity
+from catalog.service import public_id
 from indexer.engines.tantivy import TantivyEngine
 from indexer.query import parse_search
 from indexer.rebuild import rebuild_index
 from indexer.service import SearchService
-from tests.builders import make_record
-from tests.contract.catalog_fixture import FIXTURE, PROVIDERS, id_of
+from tests.builders import build_catalog, make_record
+from tests.contract.catalog_fixture import PROVIDERS, fixture_ended_y, id_of
 
 EXPORT = "/api/v1/activities/export"
 NDJSON = "application/x-ndjson"
 CSV = "text/csv; charset=utf-8"
 PUBLIC = set("ABCDEFGHIJKMN")
 HIDDEN = {"X", "Y", "Z"}
-ENDED_DATES = {"start_date": "2025-01-01", "end_date": "2025-01-31"}
 COLUMNS = [
     "id", "title", "provider_id", "provider_name", "activity_type", "format", "start_date",
     "end_date", "city", "state", "country", "cme_credits", "moc", "registration", "fee", "url",
@@ -76,22 +72,9 @@ ALL_PUBLIC = {fid(k) for k in PUBLIC | set(FORMULAS)}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    formulas = [("acme", formula_record(key)) for key in FORMULAS]
     data_dir = tmp_path_factory.mktemp("exports")
-    settings = Settings(data_dir=data_dir)
-    db = make_engine(settings.catalog_url())
-    migrate.upgrade(db)
-    with session_scope(db) as session:
-        for provider_id, name in PROVIDERS.items():
-            add_provider(session, provider_id=provider_id, name=name)
-        for provider_id, record in FIXTURE:
-            dated = record | ENDED_DATES if record["provider_activity_id"] == "Y" else record
-            upsert_activity(session, provider_id=provider_id, data=parse_activity(dated))
-        for key in FORMULAS:
-            upsert_activity(session, provider_id="acme", data=parse_activity(formula_record(key)))
-    engine = TantivyEngine(data_dir / "index")
-    rebuild_index(db, engine, data_dir / "sync.lock")
-    engine.close()
-    db.dispose()
+    settings = build_catalog(data_dir, [*fixture_ended_y(), *formulas], PROVIDERS)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,21 +16,15 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from catalog import migrate
-from catalog.db import make_engine, session_scope
-from catalog.providers import add_provider
 from catalog.reference import reference
-from catalog.rules import parse_activity
-from catalog.service import public_id, upsert_activity
+from catalog.service import public_id
 from indexer.documents import tie_breaker
-from indexer.engines.tantivy import TantivyEngine
 from indexer.query import FACET_GROUPS
-from indexer.rebuild import rebuild_index
-from tests.contract.catalog_fixture import FIXTURE, PROVIDERS, id_of, key_of
+from tests.builders import build_catalog
+from tests.contract.catalog_fixture import PROVIDERS, fixture_ended_y, id_of, key_of
 
 SEARCH = "/api/v1/activities"
 PUBLIC = set("ABCDEFGHIJKMN")
-ENDED_DATES = {"start_date": "2025-01-01", "end_date": "2025-01-31"}
 RESPONSE_KEYS = ["total", "page", "per_page", "pages", "hits", "facets"]
 HIT_KEYS = {
     "id", "title", "provider", "activity_type", "format", "start_date", "end_date", "location",
@@ -47,34 +40,9 @@ ETAG = re.compile(r'^W/"[0-9a-f]{32}"$')
 PROBLEM = "application/problem+json"
 
 
-def api_fixture() -> list[tuple[str, dict[str, Any]]]:
-    """The contract fixture with Y moved into the past (ended relative to the real today)."""
-    return [
-        (pid, record | ENDED_DATES if record["provider_activity_id"] == "Y" else record)
-        for pid, record in FIXTURE
-    ]
-
-
-def build_catalog(data_dir: Path) -> Settings:
-    """Migrate, load the fixture through the real write path and index it; return settings."""
-    settings = Settings(data_dir=data_dir)
-    db = make_engine(settings.catalog_url())
-    migrate.upgrade(db)
-    with session_scope(db) as session:
-        for provider_id, name in PROVIDERS.items():
-            add_provider(session, provider_id=provider_id, name=name)
-        for provider_id, record in api_fixture():
-            upsert_activity(session, provider_id=provider_id, data=parse_activity(record))
-    engine = TantivyEngine(data_dir / "index")
-    rebuild_index(db, engine, data_dir / "sync.lock")
-    engine.close()
-    db.dispose()
-    return settings
-
-
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return build_catalog(tmp_path_factory.mktemp("routes"))
+    return build_catalog(tmp_path_factory.mktemp("routes"), fixture_ended_y(), PROVIDERS)
 
 
 @pytest.fixture(scope="module")

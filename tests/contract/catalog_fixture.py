@@ -134,6 +134,17 @@ FIXTURE = [
 KEYS = {public_id(provider, record["provider_activity_id"]): record["provider_activity_id"]
         for provider, record in FIXTURE}  # fmt: skip
 HIDDEN = {"X", "Y", "Z"}
+# Y ends before TODAY. The API and the pages judge "ended" by the real date, so the catalogs
+# they serve move Y into the past instead.
+ENDED_DATES = {"start_date": "2025-01-01", "end_date": "2025-01-31"}
+
+
+def fixture_ended_y() -> list[tuple[str, dict[str, Any]]]:
+    """FIXTURE with Y ended before the real today (for catalogs served by the app)."""
+    return [
+        (pid, record | ENDED_DATES if record["provider_activity_id"] == "Y" else record)
+        for pid, record in FIXTURE
+    ]
 
 
 def key_of(activity_id: str) -> str:

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog import migrate
-from catalog.db import make_engine, session_scope
-from catalog.providers import add_provider
-from catalog.rules import parse_activity
-from catalog.service import upsert_activity
 from indexer.engines.tantivy import TantivyEngine
 from indexer.engines.tantivy_query import longitude_spans
 from indexer.geo import haversine_mi, miles_from
 from indexer.query import parse_search
-from indexer.rebuild import rebuild_index
 from indexer.service import SearchService
-from tests.builders import make_record
+from tests.builders import build_catalog, make_record
 
 lats = st.floats(min_value=-90, max_value=90, allow_nan=False)
 lngs = st.floats(min_value=-180, max_value=180, allow_nan=False)
@@ -51,19 +46,19 @@ def test_longitude_spans_wrap_at_the_antimeridian() -> None:
     assert longitude_spans(-200, 200) == [(-180.0, 180.0)]
 
 
+def location(city: str, lat: float, lng: float) -> dict[str, Any]:
+    return {"city": city.title(), "state": "AK", "country": "US", "lat": lat, "lng": lng}
+
+
 def test_radius_search_reaches_across_the_antimeridian(tmp_path: Path) -> None:
     # Adak (ZIP 99546, -177.09) and Shemya (+178.88) are ~170 miles apart across 180 degrees.
     places = {"ADAK": (51.8549, -177.0888), "SHEMYA": (51.5672, 178.8775), "ANCH": (61.2, -149.9)}
-    db = make_engine(f"sqlite:///{tmp_path / 'catalog.db'}")
-    migrate.upgrade(db)
-    with session_scope(db) as session:
-        add_provider(session, provider_id="acme", name="ACME CME")
-        for key, (lat, lng) in places.items():
-            location = {"city": key.title(), "state": "AK", "country": "US", "lat": lat, "lng": lng}
-            record = make_record(provider_activity_id=key, title=key, location=location)
-            upsert_activity(session, provider_id="acme", data=parse_activity(record))
+    records = [
+        ("acme", make_record(provider_activity_id=key, title=key, location=location(key, *point)))
+        for key, point in places.items()
+    ]
+    build_catalog(tmp_path, records, {"acme": "ACME CME"})
     engine = TantivyEngine(tmp_path / "index")
-    rebuild_index(db, engine, tmp_path / "sync.lock")
     service = SearchService(engine, today=lambda: date(2030, 1, 1))
     cases = [
         ("99546", "300", {"ADAK", "SHEMYA"}),
@@ -75,4 +70,3 @@ def test_radius_search_reaches_across_the_antimeridian(tmp_path: Path) -> None:
         assert {hit["title"] for hit in result.hits} == expected, (near, radius)
         assert result.total == len(expected)
     engine.close()
-    db.dispose()
