@@ -161,9 +161,7 @@ def activity_calendar(request: Request, activity_id: str, session: SessionDep) -
     try:
         activity = get_public_activity(session, activity_id, today=date.today())
     except ActivityNotFound:
-        return error_page(
-            request, 404, "Activity not found", "It may have ended or been withdrawn."
-        )
+        return _activity_not_found(request)
     kind = reference().activity_types.get(activity.activity_type)
     if not (kind and kind.live):
         detail = "Only live activities with dates can be added to a calendar."
@@ -183,9 +181,7 @@ def activity_page(request: Request, activity_id: str, session: SessionDep) -> Re
     try:
         activity = get_public_activity(session, activity_id, today=date.today())
     except ActivityNotFound:
-        return error_page(
-            request, 404, "Activity not found", "It may have ended or been withdrawn."
-        )
+        return _activity_not_found(request)
     ref = reference()
     kind = ref.activity_types.get(activity.activity_type)
     live = bool(kind and kind.live)
@@ -242,6 +238,10 @@ def search_feed(request: Request, search: SearchDep) -> Response:
         result.hits, self_url=str(request.url), page_url=page_href, base=str(request.base_url)
     )
     return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+def _activity_not_found(request: Request) -> Response:
+    return error_page(request, 404, "Activity not found", "It may have ended or been withdrawn.")
 
 
 def error_page(request: Request, status: int, title: str, detail: str) -> Response:
