@@ -23,7 +23,7 @@ from catalog.secrets_store import installation_secret
 from indexer.sync import BackgroundSync
 from web import provider_pages
 from web import routes as web_routes
-from web.routes import STATIC_DIR
+from web.deps import STATIC_DIR
 
 DESCRIPTION = """
 Search CME activities registered for board Maintenance of Certification (MOC).
@@ -51,9 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
             if settings.secret_key
             else installation_secret(settings.data_dir)
         )
-        search = make_search_service(db, search_engine)
-        search.search = metrics.timed_search(search.search)  # type: ignore[method-assign]
-        app.state.search = search
+        app.state.search = make_search_service(db, search_engine, observe=metrics.search.observe)
         metrics.outbox.engine = db
         # The embedded engine makes one process a complete system: it syncs itself, unless
         # a separate `moc-catalog sync` owns the index writer (sync_in_app=false).

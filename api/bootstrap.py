@@ -11,9 +11,10 @@ from sqlalchemy import Engine
 from api.settings import Settings
 from catalog import repository as repo
 from catalog.db import session_scope
+from indexer.documents import board_codes
 from indexer.engines.base import SearchEngine
 from indexer.engines.tantivy import TantivyEngine
-from indexer.service import SearchService
+from indexer.service import Observer, SearchService
 from indexer.sync import Syncer
 
 
@@ -24,8 +25,10 @@ def make_search_engine(settings: Settings) -> SearchEngine:
 
         if not settings.meili_url:
             raise ValueError("MOC_MEILI_URL is required when MOC_SEARCH_ENGINE=meilisearch")
-        return MeilisearchEngine(settings.meili_url, settings.meili_key, settings.meili_index)
-    return TantivyEngine(settings.data_dir / "index")
+        return MeilisearchEngine(
+            settings.meili_url, settings.meili_key, settings.meili_index, boards=board_codes()
+        )
+    return TantivyEngine(settings.data_dir / "index", boards=board_codes())
 
 
 def sync_lock_path(settings: Settings) -> Path:
@@ -39,7 +42,9 @@ def make_syncer(settings: Settings, db: Engine, engine: SearchEngine) -> Syncer:
 NAME_TTL_S = 300.0
 
 
-def make_search_service(db: Engine, engine: SearchEngine) -> SearchService:
+def make_search_service(
+    db: Engine, engine: SearchEngine, observe: Observer | None = None
+) -> SearchService:
     """A SearchService whose provider facet labels come from the catalog.
 
     Names are cached for a few minutes: every search labels up to 100 providers, and a
@@ -57,4 +62,4 @@ def make_search_service(db: Engine, engine: SearchEngine) -> SearchService:
             cache.update({i: (now + NAME_TTL_S, name) for i, name in found.items()})
         return {i: cache[i][1] for i in wanted if i in cache}
 
-    return SearchService(engine, provider_names=provider_names)
+    return SearchService(engine, provider_names=provider_names, observe=observe)

@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from indexer.documents import Hit
+
 EXPORT_FORMATS = {"ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 CSV_COLUMNS = [
     "id", "title", "provider_id", "provider_name", "activity_type", "format", "start_date",
@@ -42,12 +44,12 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def csv_row(hit: dict[str, Any]) -> list[str]:
-    location = hit.get("location") or {}
+def csv_row(hit: Hit) -> list[str]:
+    location: dict[str, Any] = dict(hit["location"] or {})
     moc = " | ".join(
         f"{m['board']} {m['points']:g}: {', '.join(m['credit_types'])}" for m in hit["moc"]
     )
-    values = {
+    values: dict[str, Any] = {
         **hit,
         "provider_id": hit["provider"]["id"],
         "provider_name": hit["provider"]["name"],
@@ -59,7 +61,7 @@ def csv_row(hit: dict[str, Any]) -> list[str]:
     return [neutralise("" if values.get(c) is None else str(values[c])) for c in CSV_COLUMNS]
 
 
-def export_stream(hits: Iterable[dict[str, Any]], kind: str) -> Iterator[bytes]:
+def export_stream(hits: Iterable[Hit], kind: str) -> Iterator[bytes]:
     """Yield the export in chunks; memory stays flat however many hits there are."""
     if kind == "ndjson":
         for hit in hits:

@@ -7,10 +7,8 @@ and the outbox depth and lag, read from the catalog on every scrape.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from functools import wraps
 from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -88,19 +86,6 @@ class Metrics:
     def count_import(self, accepted: int, rejected: int) -> None:
         self.imports.labels("accepted").inc(accepted)
         self.imports.labels("rejected").inc(rejected)
-
-    def timed_search(self, search: Callable[..., T]) -> Callable[..., T]:
-        """Wrap a search call so each one is observed in the search latency histogram."""
-
-        @wraps(search)
-        def timed(*args: object, **kwargs: object) -> T:
-            started = time.perf_counter()
-            try:
-                return search(*args, **kwargs)
-            finally:
-                self.search.observe(time.perf_counter() - started)
-
-        return timed
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -1,4 +1,5 @@
-"""Domain errors -> application/problem+json (RFC 9457), built in one place."""
+"""The one error boundary: every expected error becomes problem+json (RFC 9457) on the API
+and the site's error page everywhere else, built in one place."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from catalog.errors import (
     SchemaNotReady,
 )
 from indexer.errors import EngineUnavailable, InvalidQuery, SearchError
-from web.routes import error_page
+from web.errors import error_page, page_text
 
 STATUS: dict[type[CatalogError], int] = {
     ActivityNotFound: 404,
@@ -59,21 +60,30 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
-async def _catalog_error(_request: Request, exc: Exception) -> JSONResponse:
+def answer(request: Request, status: int, detail: str, exc: Exception | None = None,
+           **extra: Any) -> Response:  # fmt: skip
+    """problem+json for API paths, the error page for people, for the same error."""
+    if request.url.path.startswith(JSON_PATHS):
+        return problem(status, detail, **extra)
+    title, text = page_text(exc, status)
+    return error_page(request, status, title, text)
+
+
+async def _catalog_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CatalogError)
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
     extra = (
         {"errors": [e.as_dict() for e in exc.errors]} if isinstance(exc, InvalidActivity) else {}
     )
-    return problem(status, exc.message, **extra)
+    return answer(request, status, exc.message, exc, **extra)
 
 
-async def _search_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _search_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, InvalidQuery):
         errors = [e.as_dict() for e in exc.errors]
-        return problem(422, "invalid search parameters", errors=errors)
+        return answer(request, 422, "invalid search parameters", exc, errors=errors)
     if isinstance(exc, EngineUnavailable):
-        return problem(503, "search is unavailable; try again shortly")
+        return answer(request, 503, "search is unavailable; try again shortly", exc)
     raise exc
 
 
@@ -93,29 +103,24 @@ async def _database_error(request: Request, exc: Exception) -> Response:
         raise exc  # a real bug: the request middleware logs it and answers 500
     cause = getattr(exc, "orig", None) or exc  # the driver's message, without the SQL
     log.warning("the catalog database is unavailable: %s", str(cause).strip())
-    if request.url.path.startswith(JSON_PATHS):
-        response: Response = problem(
-            503, "the catalog database is unavailable; try again shortly", unavailable=["catalog"]
-        )
-    else:
-        detail = "The catalog is not answering right now. Please try again in a minute."
-        response = error_page(request, 503, "The catalog is unavailable", detail)
+    detail = "the catalog database is unavailable; try again shortly"
+    response = answer(request, 503, detail, unavailable=["catalog"])
     response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
     return response
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"]}
         for e in exc.errors()
     ]
-    return problem(422, "invalid request parameters", errors=errors)
+    return answer(request, 422, "invalid request parameters", exc, errors=errors)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    response = problem(exc.status_code, str(exc.detail))
+    response = answer(request, exc.status_code, str(exc.detail), exc)
     # Keep the exception's headers: a 405 must say what is Allowed (RFC 9110).
     response.headers.update(exc.headers or {})
     if exc.status_code == 405:

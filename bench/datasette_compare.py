@@ -42,10 +42,11 @@ import httpx
 
 from catalog.db import make_engine, session_scope, sqlite_url
 from catalog.service import indexable_activities
-from indexer.documents import FACET_FIELDS, day_number, to_document
+from indexer.documents import day_number, to_document
 from indexer.geo import EARTH_RADIUS_MI
-from indexer.query import FACET_GROUPS, SearchQuery, parse_search
+from indexer.query import SearchQuery, parse_search
 from indexer.text import query_words
+from indexer.vocabulary import FACET_FIELDS, FACET_GROUPS
 
 HERE = Path(__file__).parent
 REQUIREMENTS = HERE / "requirements-datasette.txt"
@@ -258,7 +259,7 @@ def datasette_params(
     query: SearchQuery, groups: Sequence[str], *, prefix: bool
 ) -> list[tuple[str, str]]:
     """The same search in Datasette's table API: _search, column filters, facets."""
-    if query.min_points is not None or query.page != 1:
+    if query.minimums or query.page != 1:
         raise SystemExit("min_points and page have no Datasette translation here")
     params = [("_size", "20"), ("_facet_size", "max"), ("_nocol", "description")]
     if query.q:

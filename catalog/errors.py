@@ -17,10 +17,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FieldError:
-    """One problem with one field; ``field`` is a dotted path such as ``moc.1.credit_types.0``."""
+    """One problem with one field; ``field`` is a dotted path such as ``moc.1.credit_types.0``.
+
+    ``value`` is the offending value where one value is to blame (one of several given for a
+    search parameter), so a caller can drop just that value and keep the rest.
+    """
 
     field: str
     message: str
+    value: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "message": self.message}

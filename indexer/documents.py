@@ -8,28 +8,75 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, NotRequired
+
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from catalog.reference import Reference, reference
 from catalog.schemas import ActivityOut
 
 EPOCH = date(1970, 1, 1).toordinal()
-# Filterable and facet fields: document field -> values (lists hold several per document).
-FACET_FIELDS = {
-    "board": "boards",
-    "credit_type": "credit_types",
-    "practice_area": "practice_areas",
-    "specialty": "specialties",
-    "activity_type": "activity_type",
-    "format": "format",
-    "fee": "fee",
-    "registration": "registration",
-    "state": "state",
-    "country": "country",
-    "provider": "provider_id",
-}
+ISO_DATE = Field(json_schema_extra={"format": "date"}, examples=["2026-03-05"])
+
+
+class HitProvider(TypedDict):
+    id: Annotated[str, Field(examples=["acme"])]
+    name: Annotated[str, Field(examples=["ACME Medical Education"])]
+
+
+class HitLocation(TypedDict):
+    city: str
+    state: str | None
+    country: str
+
+
+class HitMoc(TypedDict):
+    board: Annotated[str, Field(examples=["ABIM"])]
+    points: Annotated[float, Field(examples=[6.5])]
+    credit_types: Annotated[list[str], Field(examples=[["MK", "PS"]])]
+    practice_areas: Annotated[list[str], Field(examples=[["Cardiovascular Disease"]])]
+
+
+class Hit(TypedDict):
+    """One search hit (api.md): what engines return, the API sends, and pages and exports show.
+
+    Engines add ``distance_mi`` when a search has a place; the search service adds
+    ``highlight`` when it has words.
+    """
+
+    id: Annotated[str, Field(examples=["uinkabu3h7ie5vdm"])]
+    title: Annotated[str, Field(examples=["Cardiology Update 2027"])]
+    provider: HitProvider
+    activity_type: Annotated[str, Field(examples=["course"])]
+    format: Annotated[str, Field(examples=["in_person"])]
+    start_date: Annotated[str, ISO_DATE]
+    end_date: Annotated[str, ISO_DATE]
+    location: HitLocation | None
+    cme_credits: Annotated[float, Field(examples=[6.5])]
+    moc: list[HitMoc]
+    registration: Annotated[str, Field(examples=["open"])]
+    fee: Annotated[str | None, Field(examples=["free"])]
+    url: Annotated[str | None, Field(examples=["https://example.org/cardiology"])]
+    distance_mi: NotRequired[Annotated[float, Field(description="Only when near is given.")]]
+    highlight: NotRequired[
+        Annotated[
+            dict[str, str],
+            Field(
+                description="Only when q is given: HTML-escaped text whose only markup is <mark>.",
+                examples=[{"title": "<mark>Cardiology</mark> Update 2027"}],
+            ),
+        ]
+    ]
+
+
 # Searchable text, most important first (weights are the engines' business).
 TEXT_FIELDS = ("title", "practice_text", "specialty_text", "provider_name", "description")
+
+
+def board_codes(ref: Reference | None = None) -> list[str]:
+    """Every board code, sorted: engines keep one points field per board."""
+    return sorted((ref or reference()).boards)
 
 
 def day_number(day: date) -> int:
@@ -86,7 +133,7 @@ def to_document(activity: ActivityOut, ref: Reference | None = None) -> dict[str
     }
 
 
-def public_hit(activity: ActivityOut) -> dict[str, Any]:
+def public_hit(activity: ActivityOut) -> Hit:
     """The hit shape of api.md, without the per-query distance_mi and highlight."""
     loc = activity.location
     return {

@@ -1,7 +1,8 @@
 """SearchQuery: the public search parameters of api.md, validated; SearchResult: what comes back.
 
 Both engines take a SearchQuery and never see raw request text: every filter value here has
-been checked against the reference data, and only ``q`` is free text.
+been checked against the reference data, and only ``q`` is free text. Which parameters
+exist, their kinds and their allowed values are declared in ``indexer.vocabulary``.
 """
 
 from __future__ import annotations
@@ -9,82 +10,127 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Literal
+from functools import cache, cached_property
+from typing import Literal, cast
 
 from catalog.errors import FieldError
 from catalog.geo import resolve_point
 from catalog.reference import Reference, reference
+from indexer.documents import Hit
 from indexer.errors import InvalidQuery
+from indexer.text import query_words
+from indexer.vocabulary import BY_NAME, FACET_GROUPS, FILTERS, MINIMUMS, SORTS, Param, Vocabulary
 
 Sort = Literal["relevance", "date", "-date", "points", "distance", "title"]
-SORTS: tuple[Sort, ...] = ("relevance", "date", "-date", "points", "distance", "title")
-FACET_GROUPS = (
-    "board",
-    "credit_type",
-    "practice_area",
-    "specialty",
-    "activity_type",
-    "format",
-    "fee",
-    "registration",
-    "state",
-    "country",
-    "provider",
-)
-LIST_PARAMS = FACET_GROUPS[:7] + ("state", "country", "provider")
+SORT_NAMES: tuple[Sort, ...] = cast(tuple[Sort, ...], tuple(SORTS))
 MAX_Q = 200
 MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
 # Deepest result reachable by paging; Meilisearch's maxTotalHits is set to the same number.
 MAX_DEPTH = 10_000
 MAX_VALUES = 50  # per repeatable parameter
+# Filter values in one request, all parameters together: each one costs a term in every
+# facet count, and a page offers to drop each; a physician ticks a handful.
+MAX_FILTER_VALUES = 60
 WORD_CHAR = re.compile(r"[^\W_]")
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-PROVIDER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """A validated search. Filters are OR within a field and AND across fields.
+    """A validated search. Filters are OR within a parameter and AND across parameters.
 
-    ``point`` is ``near`` resolved to (lat, lng). ``sort`` is always concrete: ``relevance``
-    when ``q`` is given and no sort was asked for, else ``date``.
+    ``filters`` holds the selected codes of every keyword and choice parameter of the
+    vocabulary (also the facet groups); ``minimums`` the numbers of the minimum parameters.
+    ``point`` is ``near`` resolved to (lat, lng). ``sort`` is what was asked for, or the
+    default: ``relevance`` with ``q``, else ``date``.
     """
 
     q: str | None = None
-    board: tuple[str, ...] = ()
-    credit_type: tuple[str, ...] = ()  # board-qualified: "ABIM:MK"
-    practice_area: tuple[str, ...] = ()  # board-qualified: "ABIM:Cardiovascular Disease"
-    specialty: tuple[str, ...] = ()
-    activity_type: tuple[str, ...] = ()
-    format: tuple[str, ...] = ()
-    state: tuple[str, ...] = ()
-    country: tuple[str, ...] = ()
-    provider: tuple[str, ...] = ()
-    registration: Literal["open", "limited"] | None = None
-    fee: tuple[str, ...] = ()
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    minimums: Mapping[str, float] = field(default_factory=dict)
     date_from: date | None = None
     date_to: date | None = None
     near: str | None = None
     point: tuple[float, float] | None = None
     radius_mi: float = 50.0
-    min_points: float | None = None
     sort: Sort = "date"
     page: int = 1
-    per_page: int = 20
+    per_page: int = DEFAULT_PER_PAGE
     facets: tuple[str, ...] = FACET_GROUPS
 
+    @classmethod
+    def of(cls, **values: object) -> SearchQuery:
+        """Build a query naming filters as keywords: ``SearchQuery.of(board=("ABIM",))``."""
+        filters = {k: _codes(values.pop(k)) for k in list(values) if k in _FILTER}
+        minimums = {k: cast(float, values.pop(k)) for k in list(values) if k in _MINIMUM}
+        return cls(filters=filters, minimums=minimums, **values)  # type: ignore[arg-type]
+
     def selected(self, group: str) -> tuple[str, ...]:
-        """The values selected in a facet group ('registration' counts as a group)."""
-        if group == "registration":
-            return (self.registration,) if self.registration else ()
-        value: tuple[str, ...] = getattr(self, group)
-        return value
+        """The codes selected in a filter (a facet group)."""
+        return self.filters.get(group, ())
+
+    def minimum(self, name: str) -> float | None:
+        return self.minimums.get(name)
+
+    @cached_property
+    def words(self) -> list[str]:
+        """The folded words of ``q`` that the engines search for."""
+        return query_words(self.q)
+
+    @property
+    def effective_sort(self) -> Sort:
+        """The order the engines apply: distance needs a place and relevance needs words;
+        without them the order falls back to relevance, then to date."""
+        sort: Sort = self.sort
+        if sort == "distance" and self.point is None:
+            sort = "relevance"
+        return "date" if sort == "relevance" and not self.words else sort
 
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+    def without(self, name: str, value: str | None = None) -> SearchQuery:
+        """This search without one filter value (or the whole parameter), back on page 1."""
+        if name in _FILTER:
+            kept = tuple(v for v in self.selected(name) if value is not None and v != value)
+            return replace(self, filters=_set(self.filters, name, kept), page=1)
+        if name in _MINIMUM:
+            minimums = {k: v for k, v in self.minimums.items() if k != name}
+            return replace(self, minimums=minimums, page=1)
+        # The sort may stay: without a place or words, effective_sort falls back to date.
+        if name == "near":
+            return replace(self, near=None, point=None, page=1)
+        if name == "q":
+            return replace(self, q=None, page=1)
+        if name == "date_from":
+            return replace(self, date_from=None, page=1)
+        if name == "date_to":
+            return replace(self, date_to=None, page=1)
+        raise ValueError(f"not a filter: {name}")
+
+
+_FILTER = {p.name for p in FILTERS}
+
+
+def _codes(value: object) -> tuple[str, ...]:
+    """One code (a choice such as registration="open") or several, as a tuple."""
+    return (value,) if isinstance(value, str) else tuple(cast(tuple[str, ...], value))
+
+
+_MINIMUM = {p.name for p in MINIMUMS}
+
+
+def _set(
+    filters: Mapping[str, tuple[str, ...]], name: str, values: tuple[str, ...]
+) -> dict[str, tuple[str, ...]]:
+    out = {k: v for k, v in filters.items() if k != name}
+    if values:
+        out[name] = values
+    return out
 
 
 @dataclass(frozen=True)
@@ -99,7 +145,7 @@ class FacetValue:
 class SearchResult:
     """One page of hits, the exact total, and the facet counts asked for."""
 
-    hits: list[dict[str, Any]]
+    hits: list[Hit]
     total: int
     page: int
     per_page: int
@@ -110,50 +156,115 @@ class SearchResult:
         return math.ceil(self.total / self.per_page) if self.total else 0
 
 
+@dataclass(frozen=True)
+class FacetCount:
+    """One step of the facet plan: count ``groups`` under every filter but ``without``'s."""
+
+    groups: tuple[str, ...]
+    without: str | None = None
+
+
+def facet_plan(query: SearchQuery) -> list[FacetCount]:
+    """Disjunctive faceting: groups without a selection are counted under every filter, in
+    one step; each group with a selection under every filter but its own, so a physician
+    who ticked ABIM still sees how many ABP activities there are."""
+    plain = tuple(g for g in query.facets if not query.selected(g))
+    plan = [FacetCount(plain)] if plain else []
+    return plan + [FacetCount((g,), g) for g in query.facets if query.selected(g)]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parse: the query built from every valid value, the problems, and the parameters
+    as sent minus the values that were wrong (what links on a page carry on)."""
+
+    query: SearchQuery
+    problems: tuple[FieldError, ...]
+    kept: dict[str, list[str]]
+
+
+def parse(params: Mapping[str, Sequence[str]], ref: Reference | None = None) -> Parsed:
+    """Parse request parameters (each a list of strings), keeping what is valid."""
+    reader = _Reader(params, _vocabulary(ref))
+    query = reader.build()
+    return Parsed(query, tuple(reader.errors), reader.kept)
+
+
 def parse_search(params: Mapping[str, Sequence[str]], ref: Reference | None = None) -> SearchQuery:
-    """Build a SearchQuery from request parameters (each a list of strings); raise InvalidQuery."""
-    ref = ref or reference()
-    errors: list[FieldError] = []
-    known = set(LIST_PARAMS) | {"q", "registration", "fee", "date_from", "date_to", "near"}
-    known |= {"radius_mi", "min_points", "sort", "page", "per_page", "facets"}
-    for name in params:
-        if name not in known:
-            errors.append(FieldError(name, "unknown parameter"))
-    values = _Params(params, errors)
-    query = _build(values, ref)
-    if errors:
-        raise InvalidQuery(errors)
-    return query
+    """Build a SearchQuery from request parameters; raise InvalidQuery on any problem."""
+    parsed = parse(params, ref)
+    if parsed.problems:
+        raise InvalidQuery(list(parsed.problems))
+    return parsed.query
 
 
-class _Params:
-    def __init__(self, params: Mapping[str, Sequence[str]], errors: list[FieldError]) -> None:
-        self.params = params
-        self.errors = errors
+@cache
+def _default_vocabulary() -> Vocabulary:
+    return Vocabulary(reference())
 
-    def error(self, name: str, message: str) -> None:
-        self.errors.append(FieldError(name, message))
+
+def _vocabulary(ref: Reference | None) -> Vocabulary:
+    return _default_vocabulary() if ref is None or ref is reference() else Vocabulary(ref)
+
+
+class _Reader:
+    """Reads parameters one by one; a wrong value is reported and left out of ``kept``."""
+
+    def __init__(self, params: Mapping[str, Sequence[str]], vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.errors: list[FieldError] = []
+        self.kept = {n: [v for v in values if v.strip()] for n, values in params.items()}
+        self.kept = {n: v for n, v in self.kept.items() if v}
+        self.filter_values = 0
+        for name in params:
+            if name not in BY_NAME:
+                self.reject(name, "unknown parameter")
+
+    def reject(self, name: str, message: str, value: str | None = None) -> None:
+        """Report a problem and forget the value (or, without one, the whole parameter)."""
+        self.errors.append(FieldError(name, message, value))
+        values = self.kept.get(name, [])
+        if value is not None and value in values and len(values) > 1:
+            self.kept[name] = [v for v in values if v != value]
+        else:
+            self.kept.pop(name, None)
 
     def many(self, name: str) -> list[str]:
-        raw = [v.strip() for v in self.params.get(name, ()) if v.strip()]
-        if len(raw) > MAX_VALUES:
-            self.error(name, f"at most {MAX_VALUES} values")
-        return list(dict.fromkeys(raw))
+        values = list(dict.fromkeys(v.strip() for v in self.kept.get(name, ())))
+        if len(values) > MAX_VALUES:
+            self.errors.append(FieldError(name, f"at most {MAX_VALUES} values"))
+            values = values[:MAX_VALUES]
+            self.kept[name] = values
+        return values
 
     def one(self, name: str) -> str | None:
-        raw = [v for v in self.params.get(name, ()) if v.strip()]
+        raw = self.kept.get(name, [])
         if len(raw) > 1:
-            self.error(name, "give this parameter once")
+            self.reject(name, "give this parameter once")
+            return None
         return raw[0].strip() if raw else None
 
-    def codes(self, name: str, allowed: Mapping[str, Any] | Sequence[str]) -> tuple[str, ...]:
+    def codes(self, param: Param) -> tuple[str, ...]:
         found = []
-        for value in self.many(name):
-            if value in allowed:
-                found.append(value)
+        for value in self.many(param.name):
+            if not self.vocabulary.accepts(param.name, value):
+                self.reject(param.name, f"unknown value {value!r}", value)
+            elif self.filter_values >= MAX_FILTER_VALUES:
+                self.reject(param.name, f"at most {MAX_FILTER_VALUES} filter values in all", value)
             else:
-                self.error(name, f"unknown value {value!r}")
+                self.filter_values += 1
+                found.append(value)
         return tuple(found)
+
+    def choice(self, param: Param) -> tuple[str, ...]:
+        value = self.one(param.name)
+        if value is None:
+            return ()
+        if self.vocabulary.accepts(param.name, value):
+            return (value,)
+        allowed = " or ".join(self.vocabulary.labels(param.name))
+        self.reject(param.name, f"must be {allowed}", value)
+        return ()
 
     def number(self, name: str, low: float, high: float) -> float | None:
         text = self.one(name)
@@ -164,7 +275,7 @@ class _Params:
         except ValueError:
             number = math.nan
         if not low <= number <= high:
-            self.error(name, f"must be a number from {low:g} to {high:g}")
+            self.reject(name, f"must be a number from {low:g} to {high:g}", text)
             return None
         return number
 
@@ -173,7 +284,7 @@ class _Params:
         if text is None:
             return default
         if not text.isdigit() or not low <= int(text) <= high:
-            self.error(name, f"must be a whole number from {low} to {high}")
+            self.reject(name, f"must be a whole number from {low} to {high}", text)
             return default
         return int(text)
 
@@ -186,80 +297,83 @@ class _Params:
                 return date.fromisoformat(text)
         except ValueError:
             pass
-        self.error(name, "must be an ISO date (YYYY-MM-DD)")
+        self.reject(name, "must be an ISO date (YYYY-MM-DD)", text)
         return None
 
+    def build(self) -> SearchQuery:
+        q = self.text()
+        near = self.one("near")
+        point = resolve_point(near) if near else None
+        if near and point is None:
+            self.reject("near", "must be a known US ZIP code or 'lat,lng'", near)
+            near = None
+        per_page = self.integer("per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE)
+        page = self.integer("page", 1, MAX_DEPTH, 1)
+        if (page - 1) * per_page >= MAX_DEPTH:
+            self.reject("page", f"must not go past result {MAX_DEPTH:,}", str(page))
+            page = 1
+        sort = self.sort(q, point)
+        date_from, date_to = self.day("date_from"), self.day("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.reject("date_to", "must be on or after date_from", date_to.isoformat())
+            date_to = None
+        filters = {}
+        for param in FILTERS:
+            values = self.codes(param) if param.kind == "keywords" else self.choice(param)
+            if values:
+                filters[param.name] = values
+        radius = BY_NAME["radius_mi"]
+        return SearchQuery(
+            q=q,
+            filters=filters,
+            date_from=date_from,
+            date_to=date_to,
+            near=near,
+            point=point,
+            radius_mi=self.number(radius.name, radius.low, radius.high) or 50.0,
+            minimums=self.minimums(),
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            facets=self.facets(),
+        )
 
-def _qualified(ref: Reference, kind: str) -> set[str]:
-    """Every board-qualified credit type ('ABIM:MK') or practice area ('ABIM:Nephrology')."""
-    if kind == "credit_type":
-        return {f"{b.code}:{c.code}" for b in ref.boards.values() for c in b.credit_types}
-    return {f"{b.code}:{p}" for b in ref.boards.values() for p in b.practice_areas}
+    def text(self) -> str | None:
+        q = self.one("q")
+        if q is not None and not WORD_CHAR.search(q):
+            return None  # only punctuation: nothing to search for, so no relevance order either
+        if q is not None and len(q) > MAX_Q:
+            self.reject("q", f"must be at most {MAX_Q} characters", q)
+            return None
+        return q
 
+    def minimums(self) -> dict[str, float]:
+        found = {}
+        for param in MINIMUMS:
+            value = self.number(param.name, param.low, param.high)
+            if value is not None:
+                found[param.name] = value
+        return found
 
-def _build(p: _Params, ref: Reference) -> SearchQuery:
-    q = p.one("q")
-    if q is not None and not WORD_CHAR.search(q):
-        q = None  # only punctuation: nothing to search for, so no relevance order either
-    if q is not None and len(q) > MAX_Q:
-        p.error("q", f"must be at most {MAX_Q} characters")
-        q = None
-    near = p.one("near")
-    point = resolve_point(near) if near else None
-    if near and point is None:
-        p.error("near", "must be a known US ZIP code or 'lat,lng'")
-    per_page = p.integer("per_page", 1, MAX_PER_PAGE, 20)
-    page = p.integer("page", 1, MAX_DEPTH, 1)
-    if (page - 1) * per_page >= MAX_DEPTH:
-        p.error("page", f"must not go past result {MAX_DEPTH:,}")
-    sort = _sort(p, q, point)
-    providers = p.many("provider")
-    for bad in (v for v in providers if not PROVIDER_ID.match(v)):
-        p.error("provider", f"unknown value {bad!r}")
-    date_from, date_to = p.day("date_from"), p.day("date_to")
-    if date_from and date_to and date_to < date_from:
-        p.error("date_to", "must be on or after date_from")
-    return SearchQuery(
-        q=q,
-        board=p.codes("board", ref.boards),
-        credit_type=p.codes("credit_type", sorted(_qualified(ref, "credit_type"))),
-        practice_area=p.codes("practice_area", sorted(_qualified(ref, "practice_area"))),
-        specialty=p.codes("specialty", ref.specialties),
-        activity_type=p.codes("activity_type", ref.activity_types),
-        format=p.codes("format", ref.formats),
-        state=p.codes("state", ref.us_states),
-        country=p.codes("country", ref.countries),
-        provider=tuple(v for v in providers if PROVIDER_ID.match(v)),
-        registration=_registration(p),
-        fee=p.codes("fee", [o.code for o in ref.fee_options]),
-        date_from=date_from,
-        date_to=date_to,
-        near=near,
-        point=point,
-        radius_mi=p.number("radius_mi", 0.1, 500) or 50.0,
-        min_points=p.number("min_points", 0.25, 1000),
-        sort=sort,
-        page=page,
-        per_page=per_page,
-        facets=p.codes("facets", FACET_GROUPS) if "facets" in p.params else FACET_GROUPS,
-    )
+    def facets(self) -> tuple[str, ...]:
+        if "facets" not in self.kept:
+            return FACET_GROUPS
+        found = []
+        for value in self.many("facets"):
+            if value in FACET_GROUPS:
+                found.append(value)
+            else:
+                self.reject("facets", f"unknown value {value!r}", value)
+        return tuple(found)
 
-
-def _registration(p: _Params) -> Literal["open", "limited"] | None:
-    value = p.one("registration")
-    if value in (None, "open", "limited"):
-        return value  # type: ignore[return-value]
-    p.error("registration", "must be open or limited")
-    return None
-
-
-def _sort(p: _Params, q: str | None, point: tuple[float, float] | None) -> Sort:
-    value = p.one("sort")
-    if value is None:
-        return "relevance" if q else "date"
-    if value not in SORTS:
-        p.error("sort", "must be one of: " + ", ".join(SORTS))
-        return "date"
-    if value == "distance" and point is None and "near" not in p.params:
-        p.error("sort", "sort=distance needs near")
-    return value
+    def sort(self, q: str | None, point: tuple[float, float] | None) -> Sort:
+        value = self.one("sort")
+        if value is None:
+            return "relevance" if q else "date"
+        if value not in SORT_NAMES:
+            self.reject("sort", "must be one of: " + ", ".join(SORT_NAMES), value)
+            return "relevance" if q else "date"
+        if value == "distance" and point is None and "near" not in self.kept:
+            self.reject("sort", "sort=distance needs near", value)
+            return "relevance" if q else "date"
+        return value

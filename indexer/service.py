@@ -1,26 +1,33 @@
-"""SearchService: the one entry point the web pages and the JSON API call to search."""
+"""SearchService: the one entry point the web pages and the JSON API call to search.
+
+What is the same on every engine lives here, above the adapters: highlighting the words of
+the query, ordering and labelling facet values, and timing each search.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import date
-from functools import cached_property
-from typing import Any
 
 from catalog.reference import Reference, reference
+from indexer.documents import Hit
 from indexer.engines.base import SearchEngine
 from indexer.query import FacetValue, SearchQuery, SearchResult
+from indexer.text import highlight
+from indexer.vocabulary import BY_NAME, FACET_GROUPS, Vocabulary
 
 MAX_FACET_VALUES = 100
-FORMAT_LABELS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
-FEE_LABELS = {"yes": "Fee", "free": "Free", "variable": "Variable fee"}
-REGISTRATION_LABELS = {"open": "Open to all", "limited": "Limited"}
 ProviderNames = Callable[[Iterable[str]], dict[str, str]]
+Observer = Callable[[float], None]
 
 
 class SearchService:
-    """Runs SearchQuery objects on an engine and labels the facet values."""
+    """Runs SearchQuery objects on an engine and labels the facet values.
+
+    ``observe`` is called with the seconds each search took (the latency metric).
+    """
 
     def __init__(
         self,
@@ -29,21 +36,36 @@ class SearchService:
         provider_names: ProviderNames | None = None,
         today: Callable[[], date] = date.today,
         ref: Reference | None = None,
+        observe: Observer | None = None,
     ) -> None:
         self.engine = engine
         self.provider_names = provider_names or (lambda ids: {})
         self.today = today
         self.ref = ref or reference()
+        self.vocabulary = Vocabulary(self.ref)
+        self.observe = observe
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Search; facet values come count first, selected ones always present (even at 0)."""
-        raw = self.engine.search(query, today=self.today())
+        started = time.perf_counter()
+        try:
+            raw = self.engine.search(query, today=self.today())
+        finally:
+            if self.observe is not None:
+                self.observe(time.perf_counter() - started)
+        if query.words:
+            for hit in raw.hits:
+                hit["highlight"] = {"title": highlight(hit["title"], query.words)}
         facets = {g: self._facet(g, raw.facets.get(g, []), query) for g in query.facets}
         return SearchResult(
             hits=raw.hits, total=raw.total, page=query.page, per_page=query.per_page, facets=facets
         )
 
-    def iter_hits(self, query: SearchQuery, page_size: int = 500) -> Iterator[dict[str, Any]]:
+    def count(self, query: SearchQuery) -> int:
+        """How many activities match (no hits, no facets)."""
+        return self.search(replace(query, facets=(), per_page=1, page=1)).total
+
+    def iter_hits(self, query: SearchQuery, page_size: int = 500) -> Iterator[Hit]:
         """Every hit of a query in its sort order, fetched a page at a time (for exports)."""
         today = self.today()  # one day for the whole export, even across midnight
         page = 1
@@ -57,31 +79,20 @@ class SearchService:
 
     def facet_options(self) -> dict[str, list[tuple[str, str]]]:
         """Every value of every reference facet group, with its label (for GET /facets)."""
-        ref = self.ref
-        boards = ref.active_boards()
-        values: dict[str, list[str]] = {
-            "board": [b.code for b in boards],
-            "credit_type": [f"{b.code}:{c.code}" for b in boards for c in b.credit_types],
-            "practice_area": [f"{b.code}:{p}" for b in boards for p in b.practice_areas],
-            "specialty": list(ref.specialties),
-            "activity_type": [a.code for a in ref.activity_types.values() if not a.maps_to_type],
-            "format": list(ref.formats),
-            "fee": [o.code for o in ref.fee_options],
-            "registration": [o.code for o in ref.registration_options],
-            "state": list(ref.us_states),
-            "country": list(ref.countries),
-        }
         out = {}
-        for group, codes in values.items():
-            labels = self.labels(group, codes)
-            out[group] = [(code, labels.get(code, code)) for code in codes]
+        for group in FACET_GROUPS:
+            if BY_NAME[group].labels is None:
+                continue  # values that are not reference data (providers)
+            labels = self.vocabulary.labels(group)
+            out[group] = [(code, labels.get(code, code)) for code in self.vocabulary.offered(group)]
         return out
 
     def _facet(
         self, group: str, counts: list[tuple[str, int]], query: SearchQuery
     ) -> list[FacetValue]:
         selected = set(query.selected(group))
-        by_value = dict(counts) | {v: 0 for v in selected if v not in dict(counts)}
+        found = dict(counts)
+        by_value = found | {v: 0 for v in selected if v not in found}
         ordered = sorted(by_value.items(), key=lambda vc: (-vc[1], vc[0]))
         kept = ordered[:MAX_FACET_VALUES] + [
             vc for vc in ordered[MAX_FACET_VALUES:] if vc[0] in selected
@@ -91,32 +102,9 @@ class SearchService:
 
     def labels(self, group: str, values: list[str]) -> dict[str, str]:
         """Display labels of facet values (board names, credit type names, ...)."""
-        if group == "provider":
+        if BY_NAME[group].labels is None:
             return self.provider_names(values)
-        if group in self._fixed_labels:
-            return self._fixed_labels[group]
-        return {v: self._qualified_label(group, v) for v in values}
+        return self.vocabulary.labels(group)
 
-    @cached_property
-    def _fixed_labels(self) -> dict[str, dict[str, str]]:
-        """Labels that come straight from the reference data, built once (searches use them)."""
-        ref = self.ref
-        return {
-            "board": {b.code: b.name for b in ref.boards.values()},
-            "specialty": ref.specialties,
-            "activity_type": {a.code: a.label for a in ref.activity_types.values()},
-            "format": FORMAT_LABELS,
-            "fee": FEE_LABELS,
-            "registration": REGISTRATION_LABELS,
-            "state": ref.us_states,
-            "country": ref.countries,
-        }
-
-    def _qualified_label(self, group: str, value: str) -> str:
-        """'ABIM:MK' -> 'Medical Knowledge (ABIM)'; practice areas keep their own names."""
-        code, _, item = value.partition(":")
-        board = self.ref.boards.get(code)
-        if board is None:
-            return value
-        credit = board.credit_type(item) if group == "credit_type" else None
-        return f"{credit.label if credit else item} ({board.display_code})"
+    def label(self, group: str, value: str) -> str:
+        return self.labels(group, [value]).get(value, value)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from xml.etree import ElementTree as ET
+
+from indexer.documents import Hit
 
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def atom_feed(hits: list[dict[str, Any]], *, self_url: str, page_url: str, base: str) -> bytes:
+def atom_feed(hits: list[Hit], *, self_url: str, page_url: str, base: str) -> bytes:
     """A feed whose entries are the hits, each linking to its activity page."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -28,7 +29,8 @@ def atom_feed(hits: list[dict[str, Any]], *, self_url: str, page_url: str, base:
         _text(entry, "updated", f"{hit['start_date']}T00:00:00Z")
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url, type="text/html")
         boards = ", ".join(f"{m['board']} {m['points']:g} points" for m in hit["moc"])
-        place = (hit.get("location") or {}).get("city") or "Online"
+        location = hit["location"]
+        place = location["city"] if location else "Online"
         dates = f"{hit['start_date']} to {hit['end_date']}"
         summary = f"{hit['provider']['name']} · {dates} · {place} · {boards}"
         _text(entry, "summary", summary)

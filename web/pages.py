@@ -1,45 +1,29 @@
-"""What the pages show, built from a SearchResult: facet groups, cards, pagination, filters."""
+"""What the pages show, built from a SearchResult: facet groups, cards, pagination, filters.
+
+Which groups a page offers, their titles, and how an applied filter reads all come from the
+search vocabulary (``indexer.vocabulary``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from catalog.reference import Reference
+from indexer.documents import Hit, HitMoc
 from indexer.query import FacetValue, SearchQuery, SearchResult
-from indexer.service import FEE_LABELS
+from indexer.service import SearchService
+from indexer.vocabulary import BY_NAME, CHIP_PARAMS, FEE_LABELS, SORTS, WEB_FACETS
 from web.urls import Params, query_string, toggled, without
 
-GROUP_TITLES = {
-    "board": "Board",
-    "credit_type": "MOC credit type",
-    "practice_area": "Practice area",
-    "specialty": "Specialty",
-    "activity_type": "Activity type",
-    "format": "Format",
-    "fee": "Fee",
-    "registration": "Registration",
-    "state": "State",
-}
-WEB_FACETS = tuple(GROUP_TITLES)
 SHOWN_VALUES = 8  # the rest go behind "more"
-SORT_LABELS = {
-    "relevance": "Best match",
-    "date": "Soonest first",
-    "-date": "Latest first",
-    "points": "Most MOC points",
-    "distance": "Nearest first",
-    "title": "Title A–Z",
-}
+SORT_LABELS = SORTS
 LIMITED_NOTE = (
     "The provider marked registration as limited to a specific audience (for example its "
     "own staff or members); it may not be open to you."
 )
-FILTER_PARAMS = ("board", "credit_type", "practice_area", "specialty", "activity_type", "format",
-                 "fee", "registration", "state", "country", "provider", "date_from", "date_to",
-                 "near", "min_points", "q")  # fmt: skip
+# "Try dropping a filter" counts a search per filter; a page runs at most this many.
+MAX_SUGGESTIONS = 6
 
 
 @dataclass
@@ -60,12 +44,13 @@ class FacetGroup:
 
 
 def facet_groups(result: SearchResult, ref: Reference) -> list[FacetGroup]:
-    """Facet groups for the form; credit types and practice areas are grouped by board."""
+    """Facet groups for the form; board-qualified groups are sectioned by board."""
     groups = []
     for name in WEB_FACETS:
+        param = BY_NAME[name]
         values = result.facets.get(name, [])
-        group = FacetGroup(name, GROUP_TITLES[name], multiple=name != "registration")
-        if name in ("credit_type", "practice_area"):
+        group = FacetGroup(name, param.title, multiple=param.repeatable)
+        if param.by_board:
             by_board: dict[str, list[Option]] = {}
             for v in values:
                 board = v.value.split(":", 1)[0]
@@ -90,7 +75,7 @@ def _option(group: str, value: FacetValue, *, strip_board: bool = False) -> Opti
 class Card:
     """One result as a card shows it."""
 
-    hit: dict[str, Any]
+    hit: Hit
     dates: str
     place: str
     credits: str
@@ -99,7 +84,7 @@ class Card:
     limited: bool
 
 
-def card(hit: dict[str, Any], ref: Reference) -> Card:
+def card(hit: Hit, ref: Reference) -> Card:
     start, end = date.fromisoformat(hit["start_date"]), date.fromisoformat(hit["end_date"])
     loc = hit.get("location")
     place = ", ".join(p for p in (loc["city"], loc.get("state")) if p) if loc else "Online"
@@ -113,7 +98,7 @@ def card(hit: dict[str, Any], ref: Reference) -> Card:
     return Card(hit, date_range(start, end), place, credits, boards, fee, limited)
 
 
-def _board_line(ref: Reference, moc: dict[str, Any]) -> str:
+def _board_line(ref: Reference, moc: HitMoc) -> str:
     names = ", ".join(_credit_label(ref, moc["board"], c) for c in moc["credit_types"])
     unit = "point" if moc["points"] == 1 else "points"
     return f"{moc['points']:g} {unit} · {names}"
@@ -154,21 +139,28 @@ def pagination(params: Params, result: SearchResult, path: str = "/") -> list[Pa
 class ActiveFilter:
     label: str
     href: str  # the search without this filter
+    alternative: SearchQuery  # the same, as a query, to count what dropping it would give
     total_without: int | None = None
 
 
-def active_filters(
-    params: Params, query: SearchQuery, labels: Callable[[str, str], str]
-) -> list[ActiveFilter]:
-    """Every applied filter with the link that drops it."""
+def active_filters(params: Params, query: SearchQuery, search: SearchService) -> list[ActiveFilter]:
+    """Every applied filter (in the parameters the parser kept) with the link that drops it."""
     found = []
-    for name in FILTER_PARAMS:
+    for name in CHIP_PARAMS:
+        param = BY_NAME[name]
         for value in params.get(name, ()):
-            if not value:
-                continue
-            label = labels(name, value)
-            href = "/?" + (
-                toggled(params, name, value) if name in WEB_FACETS else without(params, name)
-            )
-            found.append(ActiveFilter(label, href))
+            if param.repeatable:
+                label = search.label(name, value)
+                href, alternative = "/?" + toggled(params, name, value), query.without(name, value)
+            else:
+                label = search.label(name, value) if param.facet else value
+                href, alternative = "/?" + without(params, name), query.without(name)
+            chip = param.chip.format(label=label, value=value, radius=f"{query.radius_mi:g}")
+            found.append(ActiveFilter(chip, href, alternative))
     return found
+
+
+def count_without(filters: list[ActiveFilter], search: SearchService) -> None:
+    """For a search with no results, count what dropping each of the first filters gives."""
+    for item in filters[:MAX_SUGGESTIONS]:
+        item.total_without = search.count(item.alternative)

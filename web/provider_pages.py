@@ -7,15 +7,12 @@ that is re-checked against the key on every request (a revoked key ends its sess
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from catalog.db import session_scope
@@ -26,6 +23,7 @@ from catalog.providers import active_key_owner, find_key_owner, hash_key
 from catalog.reference import reference
 from catalog.service import get_public_provider, list_provider_activities
 from indexer.documents import public_hit
+from web.deps import SessionDep, templates
 from web.pages import LIMITED_NOTE, card
 from web.provider_session import (
     MAX_AGE_S,
@@ -40,16 +38,7 @@ from web.provider_session import (
 )
 
 router = APIRouter(prefix="/provider", include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-
-
-def _db(request: Request) -> Iterator[Session]:
-    engine: Engine = request.app.state.engine
-    with Session(engine) as session:
-        yield session
-
-
-DbDep = Annotated[Session, Depends(_db)]
+DbDep = SessionDep
 
 
 def _secret(request: Request) -> bytes:

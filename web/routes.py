@@ -6,140 +6,63 @@ two renderings. Every page works with plain GET forms and links.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from catalog.errors import ActivityNotFound, FieldError, ProviderNotFound
-from catalog.reference import Reference, reference
+from catalog.reference import reference
 from catalog.service import get_public_activity, get_public_provider
-from indexer.errors import EngineUnavailable, InvalidQuery
-from indexer.query import SearchQuery, parse_search
-from indexer.service import FEE_LABELS, SearchService
+from indexer.errors import EngineUnavailable
+from indexer.query import parse
+from indexer.vocabulary import FEE_LABELS, FORMAT_LABELS, WEB_FACETS
+from web.deps import SearchDep, SessionDep, templates
+from web.errors import error_page
 from web.feed import atom_feed
 from web.pages import (
     LIMITED_NOTE,
+    MAX_SUGGESTIONS,
     SORT_LABELS,
-    WEB_FACETS,
     active_filters,
     card,
+    count_without,
     date_range,
     facet_groups,
     pagination,
 )
 from web.statements import ics, json_ld, moc_statements
-from web.urls import Params, query_string, without
+from web.urls import query_string, without
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-STATIC_DIR = Path(__file__).parent / "static"
-PER_PAGE = "20"
-UNKNOWN_VALUE = re.compile(r"^unknown value '(.*)'$")
-
-
-def _session(request: Request) -> Iterator[Session]:
-    engine: Engine = request.app.state.engine
-    with Session(engine) as session:
-        yield session
-
-
-def _search(request: Request) -> SearchService:
-    service: SearchService = request.app.state.search
-    return service
-
-
-SessionDep = Annotated[Session, Depends(_session)]
-SearchDep = Annotated[SearchService, Depends(_search)]
 
 
 def _params(request: Request) -> dict[str, list[str]]:
-    return {
-        n: [v for v in request.query_params.getlist(n) if v.strip()] for n in request.query_params
-    }
-
-
-def parse_leniently(params: Params) -> tuple[SearchQuery, dict[str, list[str]], list[FieldError]]:
-    """Parse, dropping the parameters that are wrong so the rest still searches.
-
-    The page size is a default, not part of the kept state, so links keep the user's query.
-    """
-    kept = {k: list(v) for k, v in params.items() if v}
-    problems: list[FieldError] = []
-    for _ in range(4):
-        try:
-            return parse_search({"per_page": [PER_PAGE]} | kept), kept, problems
-        except InvalidQuery as exc:
-            problems += exc.errors
-            for error in exc.errors:
-                _drop(kept, error)
-    return parse_search({}), {}, problems
-
-
-def _drop(kept: dict[str, list[str]], error: FieldError) -> None:
-    """Drop the bad value only (board=XYZ&board=ABP keeps ABP), else the whole parameter."""
-    bad = UNKNOWN_VALUE.match(error.message)
-    values = kept.get(error.field, [])
-    if bad and bad.group(1) in values and len(values) > 1:
-        kept[error.field] = [v for v in values if v != bad.group(1)]
-    else:
-        kept.pop(error.field, None)
-
-
-def _labeller(query: SearchQuery, service: SearchService, ref: Reference) -> Any:
-    def label(name: str, value: str) -> str:
-        if name == "q":
-            return f"Text: “{value}”"
-        if name == "date_from":
-            return f"From {value}"
-        if name == "date_to":
-            return f"Until {value}"
-        if name == "near":
-            return f"Within {query.radius_mi:g} mi of {value}"
-        if name == "min_points":
-            return f"At least {value} points"
-        return service.labels(name, [value]).get(value, value)
-
-    return label
+    return {n: request.query_params.getlist(n) for n in request.query_params}
 
 
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, search: SearchDep) -> Response:
     """The search page: box, facets, results, pagination; the URL holds the whole state."""
-    params = _params(request)
-    query, kept, problems = parse_leniently(params)
+    parsed = parse(_params(request))
+    query, kept = parsed.query, parsed.kept
     ref = reference()
-    try:
-        result = search.search(replace(query, facets=WEB_FACETS))
-    except EngineUnavailable:
-        return error_page(request, 503, "Search is unavailable", "Please try again in a minute.")
-    filters = active_filters(kept, query, _labeller(query, search, ref))
+    result = search.search(replace(query, facets=WEB_FACETS))
+    filters = active_filters(kept, query, search)
     if result.total == 0:
-        for item in filters:
-            try:
-                alternative, _, _ = parse_leniently(dict(_parse_qs(item.href)))
-                item.total_without = search.search(
-                    replace(alternative, facets=(), per_page=1)
-                ).total
-            except EngineUnavailable:
-                item.total_without = None
+        try:
+            count_without(filters, search)
+        except EngineUnavailable:
+            pass  # the counts are a hint; the page still says what matched
     context = {
         "query": query,
         "params": kept,
-        "problems": problems,
+        "problems": parsed.problems,
         "result": result,
         "cards": [card(h, ref) for h in result.hits],
         "groups": facet_groups(result, ref),
         "filters": filters,
+        "suggestions": filters[:MAX_SUGGESTIONS],
         "pages": pagination(kept, result) if result.pages > 1 else [],
         "sorts": SORT_LABELS,
         "json_href": "/api/v1/activities?" + query_string(kept),
@@ -150,18 +73,11 @@ def search_page(request: Request, search: SearchDep) -> Response:
     return templates.TemplateResponse(request, "search.html", context)
 
 
-def _parse_qs(href: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(href).query)
-
-
 # Declared before activity_page: "/activities/{activity_id}" would otherwise match "<id>.ics".
 @router.get("/activities/{activity_id}.ics")
 def activity_calendar(request: Request, activity_id: str, session: SessionDep) -> Response:
     """An iCalendar file for a dated live activity."""
-    try:
-        activity = get_public_activity(session, activity_id, today=date.today())
-    except ActivityNotFound:
-        return _activity_not_found(request)
+    activity = get_public_activity(session, activity_id, today=date.today())
     kind = reference().activity_types.get(activity.activity_type)
     if not (kind and kind.live):
         detail = "Only live activities with dates can be added to a calendar."
@@ -178,10 +94,7 @@ def activity_calendar(request: Request, activity_id: str, session: SessionDep) -
 @router.get("/activities/{activity_id}", response_class=HTMLResponse)
 def activity_page(request: Request, activity_id: str, session: SessionDep) -> Response:
     """Everything about one listed, current activity."""
-    try:
-        activity = get_public_activity(session, activity_id, today=date.today())
-    except ActivityNotFound:
-        return _activity_not_found(request)
+    activity = get_public_activity(session, activity_id, today=date.today())
     ref = reference()
     kind = ref.activity_types.get(activity.activity_type)
     live = bool(kind and kind.live)
@@ -197,6 +110,7 @@ def activity_page(request: Request, activity_id: str, session: SessionDep) -> Re
         "ics_href": f"/activities/{activity.id}.ics" if live else None,
         "limited_note": LIMITED_NOTE,
         "fee": FEE_LABELS.get(activity.fee or ""),
+        "format": FORMAT_LABELS[activity.format],
     }
     return templates.TemplateResponse(request, "activity.html", context)
 
@@ -206,13 +120,11 @@ def provider_page(
     request: Request, provider_id: str, session: SessionDep, search: SearchDep
 ) -> Response:
     """A provider's public page with its listed activities."""
-    try:
-        name, count = get_public_provider(session, provider_id, today=date.today())
-    except ProviderNotFound:
-        return error_page(request, 404, "Provider not found", "Check the address and try again.")
+    name, count = get_public_provider(session, provider_id, today=date.today())
     params = {"provider": [provider_id], "page": _params(request).get("page", ["1"])}
-    query, kept, _ = parse_leniently(params)
-    result = search.search(replace(query, facets=()))
+    parsed = parse(params)
+    kept = parsed.kept
+    result = search.search(replace(parsed.query, facets=()))
     ref = reference()
     context = {
         "provider": {"id": provider_id, "name": name, "count": count},
@@ -231,20 +143,11 @@ def provider_page(
 def search_feed(request: Request, search: SearchDep) -> Response:
     """An Atom feed of any search, so a physician can follow new matching activities."""
     params = {k: v for k, v in _params(request).items() if k not in ("page", "per_page")}
-    query, kept, _ = parse_leniently(params)
-    result = search.search(replace(query, facets=(), per_page=50, page=1))
+    parsed = parse(params)
+    kept = parsed.kept
+    result = search.search(replace(parsed.query, facets=(), per_page=50, page=1))
     page_href = str(request.base_url).rstrip("/") + "/?" + query_string(kept)
     body = atom_feed(
         result.hits, self_url=str(request.url), page_url=page_href, base=str(request.base_url)
     )
     return Response(body, media_type="application/atom+xml; charset=utf-8")
-
-
-def _activity_not_found(request: Request) -> Response:
-    return error_page(request, 404, "Activity not found", "It may have ended or been withdrawn.")
-
-
-def error_page(request: Request, status: int, title: str, detail: str) -> Response:
-    """A page saying what went wrong, with a way back to the search (also used by api)."""
-    context = {"status": status, "title": title, "detail": detail}
-    return templates.TemplateResponse(request, "error.html", context, status_code=status)

@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from indexer.documents import Hit
 from indexer.query import SearchQuery
 
 
 @dataclass
 class EngineResult:
-    """Raw engine answer: hits in order (public hit dicts, with ``distance_mi`` when near is
-    given), the exact total, and per facet group the (value, count) pairs with a count > 0."""
+    """Raw engine answer: hits in order (with ``distance_mi`` when the query has a place), the
+    exact total, and for each group of the facet plan the (value, count) pairs with a count
+    above 0."""
 
-    hits: list[dict[str, Any]]
+    hits: list[Hit]
     total: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
@@ -27,6 +29,9 @@ class SearchEngine(Protocol):
 
     def search(self, query: SearchQuery, *, today: date) -> EngineResult:
         """Run a query; activities that ended before ``today`` are never returned or counted.
+
+        Hits come in ``query.effective_sort`` order; facets are counted as
+        ``indexer.query.facet_plan`` says.
 
         Raises EngineUnavailable when the engine cannot answer, QueryRejected when it refuses
         the query built (a bug).

@@ -22,8 +22,7 @@ from meilisearch.errors import (
 )
 from meilisearch.models.task import TaskInfo
 
-from catalog.reference import reference
-from indexer.documents import FACET_FIELDS, TEXT_FIELDS
+from indexer.documents import TEXT_FIELDS, Hit, board_codes
 from indexer.engines.base import EngineResult
 from indexer.engines.meilisearch_filters import (
     METRES_PER_MILE,
@@ -33,8 +32,8 @@ from indexer.engines.meilisearch_filters import (
 )
 from indexer.errors import EngineTimeout, EngineUnavailable, QueryRejected
 from indexer.geo import haversine_mi
-from indexer.query import MAX_DEPTH, MAX_PER_PAGE, SearchQuery
-from indexer.text import highlight, query_words
+from indexer.query import MAX_DEPTH, MAX_PER_PAGE, SearchQuery, facet_plan
+from indexer.vocabulary import FACET_FIELDS
 
 # The last reachable page ends at MAX_DEPTH + MAX_PER_PAGE; past maxTotalHits hits vanish.
 MAX_TOTAL_HITS = MAX_DEPTH + MAX_PER_PAGE
@@ -146,35 +145,39 @@ class MeilisearchEngine:
         index: str = "activities",
         timeout_s: float = 10.0,
         client: meilisearch.Client | None = None,
+        boards: Iterable[str] | None = None,
     ) -> None:
         if client is None:
             # Typed int, but the client hands it to requests, which takes float seconds.
             client = meilisearch.Client(url, key, timeout=timeout_s)  # type: ignore[arg-type]
         self.client = client
         self.uid = index
-        self.boards = sorted(reference().boards)
+        self.boards = sorted(boards if boards is not None else board_codes())
 
     # -- reading ----------------------------------------------------------------------------
 
     def search(self, query: SearchQuery, *, today: date) -> EngineResult:
         """Run a query as one multi-search (see SearchEngine.search)."""
-        words = query_words(query.q)
-        selected = [g for g in query.facets if query.selected(g)]
-        queries = [self._main_query(query, today, words)]
-        queries += [self._facet_query(query, today, words, g) for g in selected]
+        plan = facet_plan(query)
+        # The step without a "without" (groups with no selection) rides on the main query.
+        plain = next((s.groups for s in plan if s.without is None), ())
+        steps = [s for s in plan if s.without is not None]
+        queries = [self._main_query(query, today, plain)]
+        queries += [self._facet_query(query, today, s.without, s.groups) for s in steps]
         with _boundary("search"):
             results = self.client.multi_search(queries)["results"]
         main = results[0]
-        hits = [self._hit(doc, query, words) for doc in main["hits"]]
-        facets = _facets(main, [g for g in query.facets if g not in selected])
-        for group, result in zip(selected, results[1:], strict=True):
-            facets |= _facets(result, [group])
+        hits = [self._hit(doc, query) for doc in main["hits"]]
+        facets = _facets(main, plain)
+        for step, result in zip(steps, results[1:], strict=True):
+            facets |= _facets(result, step.groups)
         return EngineResult(hits=hits, total=int(main["totalHits"]), facets=facets)
 
     def _base_query(
-        self, query: SearchQuery, today: date, words: list[str], without: str | None = None
+        self, query: SearchQuery, today: date, without: str | None = None
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"indexUid": self.uid}
+        words = query.words
         if words:
             # Only the folded words, so quotes and "-" never become phrase or negation syntax;
             # every word must match, as in tantivy (the default "last" drops words).
@@ -186,35 +189,34 @@ class MeilisearchEngine:
     def _filter(self, query: SearchQuery, today: date, without: str | None) -> Filter:
         return build_filter(query, today, self.boards, without=without)
 
-    def _main_query(self, query: SearchQuery, today: date, words: list[str]) -> dict[str, Any]:
-        body = self._base_query(query, today, words)
+    def _main_query(
+        self, query: SearchQuery, today: date, facets: tuple[str, ...]
+    ) -> dict[str, Any]:
+        body = self._base_query(query, today)
         # page/hitsPerPage give an exhaustive totalHits, where offset/limit give an estimate.
         body["page"], body["hitsPerPage"] = query.page, query.per_page
-        plain = [FACET_FIELDS[g] for g in query.facets if not query.selected(g)]
-        if plain:
-            body["facets"] = plain
-        sort = sort_rules(query, has_text=bool(words))
+        if facets:
+            body["facets"] = [FACET_FIELDS[g] for g in facets]
+        sort = sort_rules(query)
         if sort:
             body["sort"] = sort
         return body
 
     def _facet_query(
-        self, query: SearchQuery, today: date, words: list[str], group: str
+        self, query: SearchQuery, today: date, without: str | None, groups: tuple[str, ...]
     ) -> dict[str, Any]:
-        """Counts of one selected group under every filter but its own (disjunctive)."""
-        body = self._base_query(query, today, words, without=group)
-        body["facets"] = [FACET_FIELDS[group]]
+        """Counts of ``groups`` under every filter but ``without``'s (disjunctive)."""
+        body = self._base_query(query, today, without=without)
+        body["facets"] = [FACET_FIELDS[g] for g in groups]
         body["limit"] = 0
         return body
 
-    def _hit(self, doc: dict[str, Any], query: SearchQuery, words: list[str]) -> dict[str, Any]:
-        hit: dict[str, Any] = dict(doc["hit"])
+    def _hit(self, doc: dict[str, Any], query: SearchQuery) -> Hit:
+        hit: Hit = doc["hit"]
         if query.point is not None:
             miles = _miles(doc, query.point)
             if miles is not None:
                 hit["distance_mi"] = miles
-        if query.q:
-            hit["highlight"] = {"title": highlight(hit["title"], words)}
         return hit
 
     def count(self) -> int:
@@ -328,7 +330,7 @@ class MeilisearchEngine:
         """Nothing to release: the client opens a connection per request."""
 
 
-def _facets(result: dict[str, Any], groups: list[str]) -> dict[str, list[tuple[str, int]]]:
+def _facets(result: dict[str, Any], groups: tuple[str, ...]) -> dict[str, list[tuple[str, int]]]:
     """Facet counts of ``groups`` from one result, most frequent first, then by value."""
     distribution: dict[str, dict[str, int]] = result.get("facetDistribution") or {}
     out = {}

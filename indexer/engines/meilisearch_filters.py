@@ -12,13 +12,15 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from indexer.documents import FACET_FIELDS, day_number
+from indexer.documents import day_number
 from indexer.errors import QueryRejected
 from indexer.query import SearchQuery
+from indexer.vocabulary import FACET_FIELDS, FILTERS, MINIMUMS, Param
 
 METRES_PER_MILE = 1609.344
 # Attributes a filter may name; points.<board> is checked against the engine's boards.
-ALLOWED_FIELDS = frozenset(FACET_FIELDS.values()) | {"start_day", "end_day", "max_points"}
+ALLOWED_FIELDS = frozenset(FACET_FIELDS.values()) | {"start_day", "end_day"}
+ALLOWED_FIELDS |= {str(p.field) for p in MINIMUMS}
 
 Filter = list[str | list[str]]
 
@@ -49,17 +51,18 @@ def any_value(field: str, values: Iterable[str]) -> list[str]:
     return [condition(field, "=", quote(v)) for v in values]
 
 
-def min_points(query: SearchQuery, boards: Iterable[str]) -> list[str]:
-    """At least ``min_points`` for one of the selected boards, or for any board."""
-    assert query.min_points is not None
-    known = set(boards)
-    minimum = number(query.min_points)
-    if not query.board:
-        return [condition("max_points", ">=", minimum)]
-    unknown = [b for b in query.board if b not in known]
+def at_least(
+    param: Param, value: float, selected: Iterable[str], boards: Iterable[str]
+) -> list[str]:
+    """``param``'s field at least ``value``; per board, one of the ``selected`` boards'."""
+    minimum = number(value)
+    chosen = list(selected) if param.per_board else []
+    if not chosen:
+        return [condition(param.field, ">=", minimum)]
+    unknown = [b for b in chosen if b not in set(boards)]
     if unknown:
         raise QueryRejected(f"unknown boards: {unknown!r}")
-    return [f"points.{b} >= {minimum}" for b in query.board]
+    return [f"points.{b} >= {minimum}" for b in chosen]
 
 
 def geo_radius(point: tuple[float, float], radius_mi: float) -> str:
@@ -73,29 +76,29 @@ def build_filter(
 ) -> Filter:
     """Every filter of the query, AND across elements, leaving out facet group ``without``."""
     clauses: Filter = [condition("end_day", ">=", number(day_number(today)))]
-    for group, field in FACET_FIELDS.items():
-        values = query.selected(group)
-        if values and group != without:
-            clauses.append(any_value(field, values))
+    for param in FILTERS:
+        values = query.selected(param.name)
+        if values and param.name != without:
+            clauses.append(any_value(param.field, values))
     if query.date_from:
         clauses.append(condition("end_day", ">=", number(day_number(query.date_from))))
     if query.date_to:
         clauses.append(condition("start_day", "<=", number(day_number(query.date_to))))
-    if query.min_points is not None:
-        clauses.append(min_points(query, boards))
+    for param in MINIMUMS:
+        minimum = query.minimum(param.name)
+        if minimum is not None:
+            clauses.append(at_least(param, minimum, query.selected("board"), boards))
     if query.point is not None:
         clauses.append(geo_radius(query.point, query.radius_mi))
     return clauses
 
 
-def sort_rules(query: SearchQuery, has_text: bool) -> list[str] | None:
+def sort_rules(query: SearchQuery) -> list[str] | None:
     """The sort parameter; None lets the ranking rules order by relevance."""
-    if query.sort == "distance" and query.point is not None:
+    sort = query.effective_sort
+    if sort == "distance" and query.point is not None:
         lat, lng = query.point
         return [f"_geoPoint({number(lat)}, {number(lng)}):asc", "tie:asc"]
-    sort = query.sort if query.sort not in ("relevance", "distance") else "relevance"
-    if sort == "relevance" and not has_text:
-        sort = "date"  # as tantivy: relevance without words is date order
     return SORTS.get(sort)
 
 

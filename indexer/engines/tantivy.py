@@ -21,8 +21,7 @@ from typing import Any
 
 import tantivy
 
-from catalog.reference import reference
-from indexer.documents import FACET_FIELDS
+from indexer.documents import Hit, board_codes
 from indexer.engines.base import EngineResult
 from indexer.engines.tantivy_query import (
     all_of,
@@ -35,8 +34,8 @@ from indexer.engines.tantivy_query import (
 from indexer.engines.tantivy_schema import FOLDED, build_schema, folding_analyzer, to_tantivy
 from indexer.errors import EngineUnavailable
 from indexer.geo import miles_from
-from indexer.query import SearchQuery
-from indexer.text import highlight, query_words
+from indexer.query import SearchQuery, facet_plan
+from indexer.vocabulary import FACET_FIELDS
 
 POINTER = "CURRENT"
 WRITE_HEAP = 64_000_000
@@ -58,7 +57,7 @@ class TantivyEngine:
 
     def __init__(self, root: Path, boards: Iterable[str] | None = None) -> None:
         self.root = root
-        self.boards = sorted(boards if boards is not None else reference().boards)
+        self.boards = sorted(boards if boards is not None else board_codes())
         self.schema = build_schema(self.boards)
         self._write_lock = threading.Lock()
         self._open_lock = threading.Lock()
@@ -137,15 +136,11 @@ class TantivyEngine:
             box = bounding_box(self.schema, query.point, query.radius_mi)
             distances, outside = self._within(searcher, box, query)
             geo = [box_without(self.schema, box, outside)]
-        text = text_query(self.schema, query.q)
+        text = text_query(self.schema, query.words)
         main = self._combine(text, filter_clauses(self.schema, query, today) + geo)
-        total, addresses = self._page(searcher, main, query, text is not None, distances)
+        total, addresses = self._page(searcher, main, query, distances)
         hits = [self._hit(searcher, a, distances) for a in addresses]
         facets = self._facets(searcher, query, today, text, geo)
-        if query.q:
-            words = query_words(query.q)
-            for hit in hits:
-                hit["highlight"] = {"title": highlight(hit["title"], words)}
         return EngineResult(hits=hits, total=total, facets=facets)
 
     def _combine(self, text: Any | None, filters: list[Any]) -> Any:
@@ -178,7 +173,6 @@ class TantivyEngine:
         searcher: Any,
         main: Any,
         query: SearchQuery,
-        has_text: bool,
         distances: dict[int, float] | None,
     ) -> tuple[int, list[Any]]:
         if query.sort == "distance" and distances is not None:
@@ -192,18 +186,15 @@ class TantivyEngine:
             return len(ranked), [
                 a for _, _, a in ranked[query.offset : query.offset + query.per_page]
             ]
-        sort = query.sort if (query.sort != "relevance" or has_text) else "date"
         options: dict[str, Any] = {"limit": query.per_page, "offset": query.offset}
-        if sort in ORDER:
-            options["order_by_field"], options["order"] = ORDER[sort]
+        if query.effective_sort in ORDER:
+            options["order_by_field"], options["order"] = ORDER[query.effective_sort]
         found = searcher.search(main, **options)
         return int(found.count), [a for _, a in found.hits]
 
-    def _hit(
-        self, searcher: Any, address: Any, distances: dict[int, float] | None
-    ) -> dict[str, Any]:
+    def _hit(self, searcher: Any, address: Any, distances: dict[int, float] | None) -> Hit:
         doc = searcher.doc(address)
-        hit: dict[str, Any] = json.loads(doc.get_first("payload"))
+        hit: Hit = json.loads(doc.get_first("payload"))
         if distances is not None:
             num = searcher.fast_field_values("doc_num", [address])[0]
             hit["distance_mi"] = round(distances[num], 1)
@@ -212,19 +203,15 @@ class TantivyEngine:
     def _facets(
         self, searcher: Any, query: SearchQuery, today: date, text: Any | None, geo: list[Any]
     ) -> dict[str, list[tuple[str, int]]]:
-        """Disjunctive counts: a group with a selection is counted without its own filter."""
+        """The counts of each step of the facet plan."""
         out: dict[str, list[tuple[str, int]]] = {}
-        plain = [g for g in query.facets if not query.selected(g)]
-        if plain:
-            filters = filter_clauses(self.schema, query, today) + geo
-            out |= self._aggregate(searcher, self._combine(text, filters), plain)
-        for group in (g for g in query.facets if query.selected(g)):
-            filters = filter_clauses(self.schema, query, today, without=group) + geo
-            out |= self._aggregate(searcher, self._combine(text, filters), [group])
+        for step in facet_plan(query):
+            filters = filter_clauses(self.schema, query, today, without=step.without) + geo
+            out |= self._aggregate(searcher, self._combine(text, filters), step.groups)
         return out
 
     def _aggregate(
-        self, searcher: Any, query: Any, groups: list[str]
+        self, searcher: Any, query: Any, groups: tuple[str, ...]
     ) -> dict[str, list[tuple[str, int]]]:
         spec = {g: {"terms": {"field": FACET_FIELDS[g], "size": FACET_SIZE}} for g in groups}
         result = searcher.aggregate(query, spec)

@@ -9,11 +9,12 @@ from typing import Any
 
 from tantivy import FieldType, Occur, Query
 
-from indexer.documents import FACET_FIELDS, day_number
+from indexer.documents import day_number
 from indexer.engines.tantivy_schema import TEXT_BOOSTS, points_field
 from indexer.geo import EARTH_RADIUS_MI
 from indexer.query import SearchQuery
-from indexer.text import query_words, typo_budget
+from indexer.text import typo_budget
+from indexer.vocabulary import FILTERS, MINIMUMS
 
 EXACT_TITLE_BOOST = 100.0
 PHRASE_TITLE_BOOST = 10.0
@@ -33,9 +34,8 @@ def any_of(clauses: list[Any]) -> Any:
     return Query.boolean_query([(Occur.Should, c) for c in clauses])
 
 
-def text_query(schema: Any, q: str | None) -> Any | None:
+def text_query(schema: Any, words: list[str]) -> Any | None:
     """Every word must match some field (exactly, with typos, or as a prefix if last)."""
-    words = query_words(q)
     if not words:
         return None
     clauses = [
@@ -68,10 +68,10 @@ def filter_clauses(
 ) -> list[Any]:
     """Every filter of the query as tantivy clauses, leaving out facet group ``without``."""
     clauses = [_range(schema, "end_day", FieldType.Integer, day_number(today), None)]
-    for group, field in FACET_FIELDS.items():
-        values = query.selected(group)
-        if values and group != without:
-            clauses.append(Query.term_set_query(schema, field, list(values)))
+    for param in FILTERS:
+        values = query.selected(param.name)
+        if values and param.name != without:
+            clauses.append(Query.term_set_query(schema, param.field, list(values)))
     if query.date_from:
         clauses.append(
             _range(schema, "end_day", FieldType.Integer, day_number(query.date_from), None)
@@ -80,8 +80,11 @@ def filter_clauses(
         clauses.append(
             _range(schema, "start_day", FieldType.Integer, None, day_number(query.date_to))
         )
-    if query.min_points is not None:
-        clauses.append(_min_points(schema, query.board, query.min_points))
+    for param in MINIMUMS:
+        minimum = query.minimum(param.name)
+        if minimum is not None:
+            boards = query.selected("board") if param.per_board else ()
+            clauses.append(_at_least(schema, str(param.field), boards, minimum))
     return clauses
 
 
@@ -89,8 +92,9 @@ def _range(schema: Any, field: str, kind: Any, low: Any, high: Any) -> Any:
     return Query.range_query(schema, field, kind, low, high)
 
 
-def _min_points(schema: Any, boards: Iterable[str], minimum: float) -> Any:
-    fields = [points_field(b) for b in boards] or ["max_points"]
+def _at_least(schema: Any, field: str, boards: Iterable[str], minimum: float) -> Any:
+    """``field`` at least ``minimum``, or, given boards, one board's points at least that."""
+    fields = [points_field(b) for b in boards] or [field]
     return any_of([_range(schema, f, FieldType.Float, minimum, None) for f in fields])
 
 

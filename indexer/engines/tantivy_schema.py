@@ -8,8 +8,9 @@ from typing import Any
 
 import tantivy
 
-from indexer.documents import FACET_FIELDS, fold
+from indexer.documents import fold
 from indexer.text import WORD
+from indexer.vocabulary import FACET_FIELDS
 
 FOLDED = "folded"
 # Searchable fields and their weights: title > practice areas, specialties > provider > text.

@@ -19,7 +19,8 @@ from api.settings import Settings
 from catalog.reference import reference
 from catalog.service import public_id
 from indexer.documents import tie_breaker
-from indexer.query import FACET_GROUPS
+from indexer.query import MAX_FILTER_VALUES
+from indexer.vocabulary import FACET_GROUPS, PARAMS
 from tests.builders import build_catalog
 from tests.contract.catalog_fixture import PROVIDERS, fixture_ended_y, id_of, key_of
 
@@ -501,7 +502,10 @@ def test_facets_codes_and_labels(client: TestClient, group: str, option: dict[st
 @pytest.mark.parametrize(
     ("group", "options"),
     [
-        ("format", [("in_person", "In person"), ("online", "Online"), ("hybrid", "Hybrid")]),
+        (
+            "format",
+            [("in_person", "In person"), ("online", "Online"), ("hybrid", "In person and online")],
+        ),
         ("fee", [("yes", "Fee"), ("free", "Free"), ("variable", "Variable fee")]),
         ("registration", [("open", "Open to all"), ("limited", "Limited")]),
     ],
@@ -678,3 +682,28 @@ def test_http_304_keeps_the_vary_of_the_200(client: TestClient) -> None:
     revalidated = client.get(SEARCH, params={"per_page": 100}, headers=headers)
     assert revalidated.status_code == 304
     assert revalidated.headers["vary"] == full.headers["vary"]
+
+
+# -- the vocabulary behind the parameters -----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [SEARCH, f"{SEARCH}/export"])
+def test_openapi_documents_every_search_parameter_of_the_vocabulary(
+    client: TestClient, path: str
+) -> None:
+    operation = client.get("/openapi.json").json()["paths"][path]["get"]
+    documented = {p["name"]: p for p in operation["parameters"]}
+    assert list(documented) == [p.name for p in PARAMS]
+    for param in PARAMS:
+        assert documented[param.name]["description"].startswith(param.description)
+        assert documented[param.name]["in"] == "query"
+
+
+def test_search_too_many_filter_values_is_422_naming_the_parameter(client: TestClient) -> None:
+    states = list(reference().us_states)[:45]
+    countries = list(reference().countries)[: MAX_FILTER_VALUES - 45 + 1]
+    response = client.get(SEARCH, params={"state": states, "country": countries})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "country", "message": f"at most {MAX_FILTER_VALUES} filter values in all"}
+    ]

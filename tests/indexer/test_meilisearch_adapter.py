@@ -22,13 +22,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog.schemas import ActivityOut, ProviderRef
-from indexer.documents import FACET_FIELDS, to_document
+from indexer.documents import to_document
 from indexer.engines.base import EngineResult
 from indexer.engines.meilisearch import MeilisearchEngine, meili_document
 from indexer.engines.meilisearch_filters import any_value, build_filter, quote, sort_rules
 from indexer.errors import EngineTimeout, EngineUnavailable, QueryRejected
-from indexer.query import FACET_GROUPS, SearchQuery
-from indexer.text import query_words
+from indexer.query import SearchQuery
+from indexer.service import SearchService
+from indexer.vocabulary import FACET_FIELDS, FACET_GROUPS
 from tests.builders import make_record
 
 BASE = "http://meili.test"
@@ -330,10 +331,10 @@ class TestQuote:
 
 class TestBuildFilter:
     def test_only_not_ended_by_default(self) -> None:
-        assert build_filter(SearchQuery(), TODAY, BOARDS) == [NOT_ENDED]
+        assert build_filter(SearchQuery.of(), TODAY, BOARDS) == [NOT_ENDED]
 
     def test_hostile_values_stay_quoted_inside_their_group(self) -> None:
-        query = SearchQuery(
+        query = SearchQuery.of(
             provider=('x" OR registration = "limited',),
             state=("AND", "OR"),
             country=("NOT TO",),
@@ -350,7 +351,7 @@ class TestBuildFilter:
         ]
 
     def test_groups_dates_registration_and_fee(self) -> None:
-        query = SearchQuery(
+        query = SearchQuery.of(
             board=("ABIM", "ABP"),
             format=("online",),
             fee=("free", "variable"),
@@ -369,18 +370,18 @@ class TestBuildFilter:
         ]
 
     def test_without_leaves_out_one_group(self) -> None:
-        query = SearchQuery(board=("ABIM",), format=("online",))
+        query = SearchQuery.of(board=("ABIM",), format=("online",))
         assert build_filter(query, TODAY, BOARDS, without="board") == [
             NOT_ENDED,
             ['format = "online"'],
         ]
 
     def test_min_points_without_boards_uses_max_points(self) -> None:
-        query = SearchQuery(min_points=5.0)
+        query = SearchQuery.of(min_points=5.0)
         assert build_filter(query, TODAY, BOARDS) == [NOT_ENDED, ["max_points >= 5.0"]]
 
     def test_min_points_with_boards_is_any_selected_board(self) -> None:
-        query = SearchQuery(board=("ABIM", "ABP"), min_points=2.25)
+        query = SearchQuery.of(board=("ABIM", "ABP"), min_points=2.25)
         assert build_filter(query, TODAY, BOARDS) == [
             NOT_ENDED,
             ['boards = "ABIM"', 'boards = "ABP"'],
@@ -388,16 +389,16 @@ class TestBuildFilter:
         ]
 
     def test_min_points_board_outside_allow_list_is_rejected(self) -> None:
-        query = SearchQuery(board=("ABIM >= 0 OR x",), min_points=1.0)
+        query = SearchQuery.of(board=("ABIM >= 0 OR x",), min_points=1.0)
         with pytest.raises(QueryRejected, match="unknown boards"):
             build_filter(query, TODAY, BOARDS)
 
     def test_non_finite_number_is_rejected(self) -> None:
         with pytest.raises(QueryRejected, match="finite"):
-            build_filter(SearchQuery(min_points=float("nan")), TODAY, BOARDS)
+            build_filter(SearchQuery.of(min_points=float("nan")), TODAY, BOARDS)
 
     def test_geo_radius_in_metres(self) -> None:
-        query = SearchQuery(point=(40.7128, -74.006), radius_mi=25.0)
+        query = SearchQuery.of(point=(40.7128, -74.006), radius_mi=25.0)
         assert build_filter(query, TODAY, BOARDS) == [
             NOT_ENDED,
             "_geoRadius(40.7128, -74.006, 40233.6)",
@@ -408,15 +409,15 @@ class TestSortRules:
     @pytest.mark.parametrize(
         ("query", "expected"),
         [
-            (SearchQuery(q="heart", sort="relevance"), None),
-            (SearchQuery(q=None, sort="relevance"), ["start_day:asc", "tie:asc"]),
-            (SearchQuery(q="!!!", sort="relevance"), ["start_day:asc", "tie:asc"]),
-            (SearchQuery(sort="date"), ["start_day:asc", "tie:asc"]),
-            (SearchQuery(q="heart", sort="-date"), ["start_day:desc", "tie:desc"]),
-            (SearchQuery(sort="points"), ["max_points:desc", "start_day:asc", "tie:asc"]),
-            (SearchQuery(sort="title"), ["title_sort:asc"]),
+            (SearchQuery.of(q="heart", sort="relevance"), None),
+            (SearchQuery.of(q=None, sort="relevance"), ["start_day:asc", "tie:asc"]),
+            (SearchQuery.of(q="!!!", sort="relevance"), ["start_day:asc", "tie:asc"]),
+            (SearchQuery.of(sort="date"), ["start_day:asc", "tie:asc"]),
+            (SearchQuery.of(q="heart", sort="-date"), ["start_day:desc", "tie:desc"]),
+            (SearchQuery.of(sort="points"), ["max_points:desc", "start_day:asc", "tie:asc"]),
+            (SearchQuery.of(sort="title"), ["title_sort:asc"]),
             (
-                SearchQuery(sort="distance", point=(40.7128, -74.006)),
+                SearchQuery.of(sort="distance", point=(40.7128, -74.006)),
                 ["_geoPoint(40.7128, -74.006):asc", "tie:asc"],
             ),
         ],
@@ -432,7 +433,7 @@ class TestSortRules:
         ],
     )
     def test_sort(self, query: SearchQuery, expected: list[str] | None) -> None:
-        assert sort_rules(query, has_text=bool(query_words(query.q))) == expected
+        assert sort_rules(query) == expected
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -471,7 +472,7 @@ def selected_query(**overrides: Any) -> SearchQuery:
         "format": ("online",),
         "sort": "relevance",
     }
-    return SearchQuery(**(values | overrides))
+    return SearchQuery.of(**(values | overrides))
 
 
 class TestSearchBody:
@@ -511,7 +512,7 @@ class TestSearchBody:
     ) -> None:
         """Intercepts HTTP (no Meilisearch server can run here): facets=() means no facets."""
         fake.search_results = [main_result([], 0)]
-        engine.search(SearchQuery(board=("ABIM",), facets=()), today=TODAY)
+        engine.search(SearchQuery.of(board=("ABIM",), facets=()), today=TODAY)
         assert sent_queries(fake) == [
             {
                 "indexUid": "activities",
@@ -527,7 +528,7 @@ class TestSearchBody:
     ) -> None:
         """Intercepts HTTP (no Meilisearch server can run here): q and filters as sent."""
         fake.search_results = [main_result([], 0)]
-        query = SearchQuery(
+        query = SearchQuery.of(
             q='"cardio update" -free AND OR NOT TO 😀',
             provider=('x" OR registration = "limited',),
             specialty=("C:\\new\\", "two\nlines"),
@@ -541,21 +542,24 @@ class TestSearchBody:
             ['specialties = "C:\\\\new\\\\"', 'specialties = "two\nlines"'],
             ['provider_id = "x\\" OR registration = \\"limited"'],
         ]
-        assert unquote(sent["filter"][2][0].removeprefix("provider_id = ")) == query.provider[0]
+        assert (
+            unquote(sent["filter"][2][0].removeprefix("provider_id = "))
+            == query.selected("provider")[0]
+        )
 
     def test_emoji_values_arrive_whole(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
         """Intercepts HTTP (no Meilisearch server can run here): JSON escaping is the client's."""
         fake.search_results = [main_result([], 0)]
-        engine.search(SearchQuery(practice_area=("ABIM:😀",), facets=()), today=TODAY)
+        engine.search(SearchQuery.of(practice_area=("ABIM:😀",), facets=()), today=TODAY)
         [sent] = sent_queries(fake)
         assert sent["filter"][1] == ['practice_areas = "ABIM:😀"']
 
     @pytest.mark.parametrize(
         ("query", "sort"),
         [
-            (SearchQuery(sort="points"), ["max_points:desc", "start_day:asc", "tie:asc"]),
-            (SearchQuery(q="heart", sort="date"), ["start_day:asc", "tie:asc"]),
-            (SearchQuery(q="heart", sort="relevance"), None),
+            (SearchQuery.of(sort="points"), ["max_points:desc", "start_day:asc", "tie:asc"]),
+            (SearchQuery.of(q="heart", sort="date"), ["start_day:asc", "tie:asc"]),
+            (SearchQuery.of(q="heart", sort="relevance"), None),
         ],
         ids=["points", "date-with-q", "relevance"],
     )
@@ -574,7 +578,7 @@ class TestSearchBody:
     def test_pagination_and_geo(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
         """Intercepts HTTP (no Meilisearch server can run here): page/hitsPerPage and radius."""
         fake.search_results = [main_result([], 0)]
-        query = SearchQuery(
+        query = SearchQuery.of(
             point=(40.0, -75.0), radius_mi=50.0, sort="distance", page=3, per_page=50, facets=()
         )
         engine.search(query, today=TODAY)
@@ -591,37 +595,51 @@ class TestSearchBody:
     def test_sends_the_key(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
         """Intercepts HTTP (no Meilisearch server can run here): the bearer key is attached."""
         fake.search_results = [main_result([], 0)]
-        engine.search(SearchQuery(facets=()), today=TODAY)
+        engine.search(SearchQuery.of(facets=()), today=TODAY)
         assert fake.headers[0]["Authorization"] == "Bearer search-key"
 
 
+def canned_answer(fake: FakeMeili) -> None:
+    fake.search_results = [
+        main_result(
+            [{"hit": {"id": "a1", "title": "Cardiology <Update>"}}],
+            42,
+            facetDistribution={
+                "credit_types": {"ABIM:PS": 5, "ABIM:MK": 5, "ABP:X": 7},
+                "state": {},
+            },
+        ),
+        main_result([], 9, facetDistribution={"boards": {"ABP": 2, "ABIM": 7, "ABS": 2}}),
+        main_result([], 12, facetDistribution={"format": {"online": 3, "in_person": 9}}),
+    ]
+
+
 class TestSearchResult:
+    def test_the_service_highlights_the_words_of_the_hits(
+        self, engine: MeilisearchEngine, fake: FakeMeili
+    ) -> None:
+        """Intercepts HTTP (no Meilisearch server can run here): highlighting is the service's
+        (above both engines), applied to what Meilisearch answered."""
+        canned_answer(fake)
+        query = selected_query(facets=("board", "credit_type", "format", "state", "fee"))
+        hits = SearchService(engine, today=lambda: TODAY).search(query).hits
+        assert hits == [
+            {
+                "id": "a1",
+                "title": "Cardiology <Update>",
+                "highlight": {"title": "<mark>Cardiology</mark> &lt;Update&gt;"},
+            }
+        ]
+
     def test_parses_hits_total_and_disjunctive_facets(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
         """Intercepts HTTP (no Meilisearch server can run here): a canned multi-search answer."""
-        fake.search_results = [
-            main_result(
-                [{"hit": {"id": "a1", "title": "Cardiology <Update>"}}],
-                42,
-                facetDistribution={
-                    "credit_types": {"ABIM:PS": 5, "ABIM:MK": 5, "ABP:X": 7},
-                    "state": {},
-                },
-            ),
-            main_result([], 9, facetDistribution={"boards": {"ABP": 2, "ABIM": 7, "ABS": 2}}),
-            main_result([], 12, facetDistribution={"format": {"online": 3, "in_person": 9}}),
-        ]
+        canned_answer(fake)
         query = selected_query(facets=("board", "credit_type", "format", "state", "fee"))
         result = engine.search(query, today=TODAY)
         assert result == EngineResult(
-            hits=[
-                {
-                    "id": "a1",
-                    "title": "Cardiology <Update>",
-                    "highlight": {"title": "<mark>Cardiology</mark> &lt;Update&gt;"},
-                }
-            ],
+            hits=[{"id": "a1", "title": "Cardiology <Update>"}],
             total=42,
             facets={
                 "credit_type": [("ABP:X", 7), ("ABIM:MK", 5), ("ABIM:PS", 5)],
@@ -642,7 +660,7 @@ class TestSearchResult:
                 1,
             )
         ]
-        query = SearchQuery(point=(40.0, -75.0), sort="distance", facets=())
+        query = SearchQuery.of(point=(40.0, -75.0), sort="distance", facets=())
         result = engine.search(query, today=TODAY)
         assert result.hits == [{"id": "a1", "distance_mi": 3.1}]
 
@@ -653,7 +671,7 @@ class TestSearchResult:
         fake.search_results = [
             main_result([{"hit": {"id": "a1"}, "_geo": {"lat": 40.1, "lng": -75.0}}], 1)
         ]
-        query = SearchQuery(point=(40.0, -75.0), sort="date", facets=())
+        query = SearchQuery.of(point=(40.0, -75.0), sort="date", facets=())
         result = engine.search(query, today=TODAY)
         assert result.hits == [{"id": "a1", "distance_mi": 6.9}]
 
@@ -678,7 +696,7 @@ class TestSearchResult:
         body = {"message": "nope", "code": code, "type": "invalid_request", "link": "l"}
         fake.answers[("POST", "/multi-search")] = (status, body)
         with pytest.raises(error, match=code) as caught:
-            engine.search(SearchQuery(), today=TODAY)
+            engine.search(SearchQuery.of(), today=TODAY)
         assert type(caught.value) is error
         assert caught.value.__cause__ is not None
 
@@ -699,7 +717,7 @@ class TestSearchResult:
         """Intercepts HTTP (no Meilisearch server can run here): requests raises instead."""
         fake.raises = exc
         with pytest.raises(error) as caught:
-            engine.search(SearchQuery(), today=TODAY)
+            engine.search(SearchQuery.of(), today=TODAY)
         assert type(caught.value) is error
 
 

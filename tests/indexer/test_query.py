@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from indexer.errors import InvalidQuery
-from indexer.query import FACET_GROUPS, SearchQuery, parse_search
+from indexer.query import SearchQuery, parse_search
+from indexer.vocabulary import FACET_GROUPS
 
 
 def errors(**params: str | list[str]) -> list[tuple[str, str]]:
@@ -43,12 +44,21 @@ def test_parse_search_every_parameter() -> None:
         page="3", per_page="50", facets=["board", "fee"],
     )  # fmt: skip
     assert q.q == "heart"
-    assert q.board == ("ABIM", "ABP")
-    assert (q.credit_type, q.practice_area) == (("ABIM:MK",), ("ABIM:Cardiovascular Disease",))
-    assert (q.registration, q.fee) == ("limited", ("free", "yes"))
+    assert q.selected("board") == ("ABIM", "ABP")
+    assert (q.selected("credit_type"), q.selected("practice_area")) == (
+        ("ABIM:MK",),
+        ("ABIM:Cardiovascular Disease",),
+    )
+    assert (q.selected("registration"), q.selected("fee")) == (("limited",), ("free", "yes"))
     assert (q.date_from, q.date_to) == (date(2030, 1, 1), date(2030, 2, 1))
     assert q.point == pytest.approx((40.7484, -73.9967))
-    assert (q.radius_mi, q.min_points, q.sort, q.page, q.per_page) == (25, 2.5, "distance", 3, 50)
+    assert (q.radius_mi, q.minimum("min_points"), q.sort, q.page, q.per_page) == (
+        25,
+        2.5,
+        "distance",
+        3,
+        50,
+    )
     assert q.facets == ("board", "fee")
     assert q.offset == 100
 

@@ -30,9 +30,10 @@ from catalog import repository as repo
 from catalog.db import session_scope
 from catalog.models import Activity, OutboxEntry, PublicChange
 from catalog.service import indexable_activities
-from indexer.documents import FACET_FIELDS, fold, to_document
+from indexer.documents import fold, to_document
 from indexer.engines.tantivy import TantivyEngine
 from indexer.engines.tantivy_schema import KEY_FIELDS, TEXT_BOOSTS, points_field, to_tantivy
+from indexer.vocabulary import FACET_FIELDS
 
 REPO = Path(__file__).resolve().parents[2]
 START_S = 60.0  # a cold start imports a lot; the 2-core machine may be busy with other tests

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -24,11 +24,14 @@ from sqlmodel import Session
 from api.app import create_app
 from api.settings import Settings
 from catalog.db import make_engine
+from catalog.reference import reference
 from catalog.schemas import ActivityOut
 from catalog.service import get_public_activity
+from indexer.engines.meilisearch import MeilisearchEngine
+from indexer.query import MAX_FILTER_VALUES
 from tests.contract.catalog_fixture import FIXTURE, id_of, key_of
 from tests.web.catalog_site import HIDDEN, HTML_TITLE, PUBLIC, build_site
-from web.pages import LIMITED_NOTE
+from web.pages import LIMITED_NOTE, MAX_SUGGESTIONS
 from web.statements import ABIM_STATEMENT, ics
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -474,6 +477,83 @@ def test_each_bad_parameter_is_named(client: TestClient, query: str, fields: set
 
 def test_a_good_search_shows_no_problem_box(client: TestClient) -> None:
     assert get_page(client, "/?board=ABP").find_all("div", cls="problems") == []
+
+
+def test_a_bad_value_with_a_quote_drops_only_itself(client: TestClient) -> None:
+    """repr() quotes X'Y with double quotes; the page once read the value back out of the
+    message with a regular expression, missed, and dropped ABIM as well."""
+    doc = get_page(client, "/?board=X%27Y&board=ABIM")
+    assert problems(doc) == {"board": 'board: unknown value "X\'Y"'}
+    assert checked(doc, "f-board-abim")
+    assert heading_count(doc) == heading_count(get_page(client, "/?board=ABIM"))
+    assert query_of(link_by_text(doc, "This search as JSON").attrs["href"]) == {"board": ["ABIM"]}
+
+
+@pytest.fixture
+def searches(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every query the app's engine runs during a test (a spy around the real engine)."""
+    engine = client.app.state.search.engine  # type: ignore[attr-defined]
+    calls: list[object] = []
+    real = engine.search
+
+    def spy(query: object, **kwargs: object) -> object:
+        calls.append(query)
+        return real(query, **kwargs)
+
+    monkeypatch.setattr(engine, "search", spy)
+    return calls
+
+
+def test_a_page_with_results_runs_one_search(client: TestClient, searches: list[object]) -> None:
+    get_page(client, "/?board=ABIM&board=ABP&fee=free&fee=yes&format=online")
+    assert len(searches) == 1
+
+
+def test_a_page_without_results_counts_a_few_alternatives_only(
+    client: TestClient, searches: list[object]
+) -> None:
+    """Each "without this filter" count is a search: a page runs at most MAX_SUGGESTIONS."""
+    areas = [f"ABP:{a}" for a in reference().boards["ABP"].practice_areas][:12]
+    url = "/?" + urlencode(
+        [("board", "ABS"), ("format", "in_person"), *(("practice_area", a) for a in areas)]
+    )
+    doc = get_page(client, url)
+    assert heading_count(doc) == "0 activities"
+    assert len(searches) == 1 + MAX_SUGGESTIONS
+    suggestions = doc.find("div", cls="empty").find_all("li")
+    assert len(suggestions) == MAX_SUGGESTIONS
+    assert len(doc.find("ul", cls="chips").find_all("li")) == 14
+
+
+def test_seventy_filter_values_without_results_stay_a_small_page(
+    client: TestClient, searches: list[object]
+) -> None:
+    ref = reference()
+    areas = [f"{b}:{a}" for b in ("ABP", "ABIM") for a in ref.boards[b].practice_areas][:40]
+    states = list(ref.us_states)[:28]
+    values = [("board", "ABS"), ("format", "in_person")]
+    values += [("practice_area", a) for a in areas] + [("state", s) for s in states]
+    assert len(values) == 70
+    response = client.get("/?" + urlencode(values))
+    assert response.status_code == 200
+    assert len(response.content) < 300_000
+    assert len(searches) == 1 + MAX_SUGGESTIONS
+    doc = parse_html(response.text)
+    assert problems(doc) == {"state": f"state: at most {MAX_FILTER_VALUES} filter values in all"}
+    assert len(doc.find("ul", cls="chips").find_all("li")) == MAX_FILTER_VALUES
+
+
+@pytest.mark.parametrize("path", ["/", "/providers/acme", "/feed.atom?board=ABIM"])
+def test_a_search_engine_outage_is_the_sites_error_page(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """A real Meilisearch client aimed at a closed local port: connection refused."""
+    down = MeilisearchEngine("http://127.0.0.1:9", None, timeout_s=2)
+    monkeypatch.setattr(client.app.state.search, "engine", down)  # type: ignore[attr-defined]
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert parse_html(response.text).find("h1").text() == "Search is unavailable"
 
 
 # -- text from providers is text --------------------------------------------------------------
