@@ -71,7 +71,14 @@ class Hit(TypedDict):
 
 
 # Searchable text, most important first (weights are the engines' business).
-TEXT_FIELDS = ("title", "practice_text", "specialty_text", "provider_name", "description")
+TEXT_FIELDS = (
+    "title",
+    "practice_text",
+    "specialty_text",
+    "provider_name",
+    "moc_text",
+    "description",
+)
 
 
 def board_codes(ref: Reference | None = None) -> list[str]:
@@ -122,15 +129,31 @@ def to_document(activity: ActivityOut, ref: Reference | None = None) -> dict[str
         "specialties": list(activity.specialties),
         "practice_text": " ; ".join(p for m in activity.moc for p in m.practice_areas),
         "specialty_text": " ; ".join(ref.specialties.get(s, s) for s in activity.specialties),
+        "moc_text": moc_text(activity, ref),
         "start_day": day_number(activity.start_date),
         "end_day": day_number(activity.end_date),
         "points": points,
         "max_points": max(points.values(), default=0.0),
+        "cme_credits": activity.cme_credits,
         "lat": loc.lat if loc else None,
         "lng": loc.lng if loc else None,
         "tie": tie,
         "hit": public_hit(activity),
     }
+
+
+def moc_text(activity: ActivityOut, ref: Reference) -> str:
+    """The words physicians use for what an activity counts for: each board's code, name and
+    programme, and the names of its credit types ("patient safety", "medical knowledge")."""
+    parts: list[str] = []
+    for m in activity.moc:
+        board = ref.boards.get(m.board)
+        if board is None:
+            parts.append(m.board)
+            continue
+        parts += [board.code, board.display_code, board.name, board.program]
+        parts += [c.label for c in board.credit_types if c.code in m.credit_types]
+    return " ; ".join(dict.fromkeys(parts))
 
 
 def public_hit(activity: ActivityOut) -> Hit:

@@ -23,7 +23,7 @@ from indexer.errors import InvalidQuery
 from indexer.text import query_words
 from indexer.vocabulary import BY_NAME, FACET_GROUPS, FILTERS, MINIMUMS, SORTS, Param, Vocabulary
 
-Sort = Literal["relevance", "date", "-date", "points", "distance", "title"]
+Sort = Literal["relevance", "date", "-date", "end", "points", "distance", "title"]
 SORT_NAMES: tuple[Sort, ...] = cast(tuple[Sort, ...], tuple(SORTS))
 MAX_Q = 200
 MAX_PER_PAGE = 100

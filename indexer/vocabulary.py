@@ -216,9 +216,14 @@ PARAMS: tuple[Param, ...] = (
         low=0.25, high=1000,
     ),
     Param(
+        "min_credits", "minimum",
+        "At least this many AMA PRA Category 1 Credits™.",
+        "10", field="cme_credits", chip="At least {value} credits", low=0.25, high=1000,
+    ),
+    Param(
         "sort", "control",
-        "relevance (default with q), date (default without q), -date, points, distance "
-        "(needs near) or title.",
+        "relevance (default with q), date (soonest start; default without q), -date, end "
+        "(ending soonest), points, distance (needs near) or title.",
         "date",
     ),
     Param("page", "control", "1-based page; results past the 10,000th are not served.", "1"),
@@ -231,6 +236,7 @@ SORTS: Mapping[str, str] = {
     "relevance": "Best match",
     "date": "Soonest first",
     "-date": "Latest first",
+    "end": "Ending soonest",
     "points": "Most MOC points",
     "distance": "Nearest first",
     "title": "Title A–Z",

@@ -33,7 +33,7 @@ from indexer.engines.meilisearch_filters import (
 from indexer.errors import EngineTimeout, EngineUnavailable, QueryRejected
 from indexer.geo import haversine_mi
 from indexer.query import MAX_DEPTH, MAX_PER_PAGE, SearchQuery, facet_plan
-from indexer.vocabulary import FACET_FIELDS
+from indexer.vocabulary import FACET_FIELDS, MINIMUMS
 
 # The last reachable page ends at MAX_DEPTH + MAX_PER_PAGE; past maxTotalHits hits vanish.
 MAX_TOTAL_HITS = MAX_DEPTH + MAX_PER_PAGE
@@ -53,7 +53,7 @@ PLAIN_FIELDS = (
     "start_day",
     "end_day",
     "points",
-    "max_points",
+    *dict.fromkeys(p.field for p in MINIMUMS),
     "tie",
 )
 # "sort" first: tantivy orders strictly by the sort key when one is asked for, even with q,
@@ -94,7 +94,8 @@ def _filterable(patterns: list[str], *, comparison: bool) -> dict[str, Any]:
 
 def index_settings(boards: Iterable[str]) -> dict[str, Any]:
     """The complete settings of the index (search-engines.md 1.1)."""
-    ranges = ["start_day", "end_day", "max_points", *(f"points.{b}" for b in boards)]
+    minimums = dict.fromkeys(p.field for p in MINIMUMS)
+    ranges = ["start_day", "end_day", *minimums, *(f"points.{b}" for b in boards)]
     return {
         "searchableAttributes": list(TEXT_FIELDS),
         "displayedAttributes": ["hit", "_geo"],
@@ -103,7 +104,7 @@ def index_settings(boards: Iterable[str]) -> dict[str, Any]:
             _filterable(ranges, comparison=True),
             "_geo",  # must be the plain string form
         ],
-        "sortableAttributes": ["start_day", "max_points", "title_sort", "tie", "_geo"],
+        "sortableAttributes": ["start_day", "end_day", "max_points", "title_sort", "tie", "_geo"],
         "rankingRules": RANKING_RULES,
         "typoTolerance": {
             "enabled": True,

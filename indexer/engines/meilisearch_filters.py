@@ -106,6 +106,7 @@ def sort_rules(query: SearchQuery) -> list[str] | None:
 SORTS = {
     "date": ["start_day:asc", "tie:asc"],
     "-date": ["start_day:desc", "tie:desc"],
+    "end": ["end_day:asc", "tie:asc"],
     "points": ["max_points:desc", "start_day:asc", "tie:asc"],
     "title": ["title_sort:asc"],
 }

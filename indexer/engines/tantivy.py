@@ -45,6 +45,7 @@ FACET_SIZE = 10_000
 ORDER = {
     "date": ("date_key", tantivy.Order.Asc),
     "-date": ("date_key", tantivy.Order.Desc),
+    "end": ("end_key", tantivy.Order.Asc),
     "points": ("points_key", tantivy.Order.Desc),
     "title": ("title_sort", tantivy.Order.Asc),
 }

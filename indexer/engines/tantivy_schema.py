@@ -10,7 +10,7 @@ import tantivy
 
 from indexer.documents import fold
 from indexer.text import WORD
-from indexer.vocabulary import FACET_FIELDS
+from indexer.vocabulary import FACET_FIELDS, MINIMUMS
 
 FOLDED = "folded"
 # Searchable fields and their weights: title > practice areas, specialties > provider > text.
@@ -19,9 +19,12 @@ TEXT_BOOSTS = {
     "practice_text": 3.0,
     "specialty_text": 3.0,
     "provider_name": 2.0,
+    "moc_text": 1.5,
     "description": 1.0,
 }
-KEY_FIELDS = ("date_key", "points_key")
+KEY_FIELDS = ("date_key", "end_key", "points_key")
+# Numbers filtered with "at least": the vocabulary's minimums and the per-board points.
+MINIMUM_FIELDS = tuple(dict.fromkeys(p.field for p in MINIMUMS))
 
 
 def folding_analyzer() -> Any:
@@ -52,7 +55,7 @@ def build_schema(boards: list[str]) -> Any:
         b.add_integer_field(name, indexed=True, fast=True)
     for name in KEY_FIELDS:
         b.add_integer_field(name, fast=True)
-    for name in ["max_points", "lat", "lng"] + [points_field(x) for x in boards]:
+    for name in [*MINIMUM_FIELDS, "lat", "lng"] + [points_field(x) for x in boards]:
         b.add_float_field(name, indexed=True, fast=True)
     b.add_unsigned_field("doc_num", indexed=True, fast=True)
     b.add_unsigned_field("tie", fast=True)
@@ -71,6 +74,11 @@ def date_key(doc: dict[str, Any]) -> int:
     return int(doc["start_day"]) << 32 | int(doc["tie"])
 
 
+def end_key(doc: dict[str, Any]) -> int:
+    """end day, then the tie breaker: ending soonest first with stable ties."""
+    return int(doc["end_day"]) << 32 | int(doc["tie"])
+
+
 def points_key(doc: dict[str, Any]) -> int:
     """Most points first, then soonest start, then the tie breaker, read in descending order."""
     quarters = round(float(doc["max_points"]) * 4)
@@ -86,14 +94,16 @@ def to_tantivy(doc: dict[str, Any], boards: list[str], schema: Any) -> Any:
         "start_day": doc["start_day"],
         "end_day": doc["end_day"],
         "date_key": date_key(doc),
+        "end_key": end_key(doc),
         "points_key": points_key(doc),
-        "max_points": float(doc["max_points"]),
         "doc_num": doc_num(doc["id"]),
         "tie": doc["tie"],
         "payload": json.dumps(doc["hit"], separators=(",", ":")).encode(),
     }
     for name in TEXT_BOOSTS:
         fields[name] = doc[name]
+    for name in MINIMUM_FIELDS:
+        fields[name] = float(doc[name])
     for name in FACET_FIELDS.values():
         value = doc[name]
         values = value if isinstance(value, list) else [value]

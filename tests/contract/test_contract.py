@@ -120,6 +120,12 @@ def test_contract_selected_value_with_no_match_is_shown_at_zero(search: Search) 
                      id="min-points-boards"),
         pytest.param({"board": "ABA", "min_points": "7"}, ["E", "K"], id="min-points-exact"),
         pytest.param({"board": "ABS", "format": "in_person"}, [], id="nothing"),
+        pytest.param({"min_credits": "8"}, ["A", "B", "D", "E", "G"], id="min-credits"),
+        pytest.param({"min_credits": "2.5"}, ["A", "B", "D", "E", "G", "I", "J", "K"],
+                     id="min-credits-quarter"),
+        pytest.param({"min_credits": "8", "board": "ABA"}, ["E"], id="min-credits-and-board"),
+        pytest.param({"min_credits": "12", "min_points": "30"}, ["D", "G"],
+                     id="min-credits-and-points"),
     ],
 )  # fmt: skip
 def test_contract_filters(search: Search, params: dict[str, object], expected: list[str]) -> None:
@@ -179,6 +185,10 @@ DATE_ORDER = ["C", *by_tie("D", "F"), "I", "H", "M", "B", *by_tie("A", "N"), "E"
                      id="title"),
         pytest.param({"sort": "distance", "near": "10001", "radius_mi": "500"},
                      ["B", "J", "A", "D"], id="distance"),
+        pytest.param({"sort": "end"},
+                     ["B", "A", "E", "G", "J", "I", "M", "N", "K", "H", "D", "F", "C"],
+                     id="end-soonest-first"),
+        pytest.param({"sort": "end", "q": "sleep"}, ["I", "M", "N"], id="end-with-words"),
     ],
 )  # fmt: skip
 def test_contract_sorts(search: Search, params: dict[str, object], expected: list[str]) -> None:
@@ -209,6 +219,15 @@ def test_contract_pagination_no_duplicates_or_gaps(search: Search, sort: str) ->
         pytest.param("secrets", [], id="unlisted-never-found"),
         pytest.param("2029", [], id="ended-never-found"),
         pytest.param("without", [], id="no-moc-never-found"),
+        pytest.param("patient safety", ["A", "E"], id="credit-type-name"),
+        pytest.param(
+            "medical knowledge",
+            ["A", "B", "D", "G", "H", "I", "J", "M", "N"],
+            id="credit-type-name-every-board",
+        ),
+        pytest.param("ABP", ["C", "D"], id="board-code"),
+        pytest.param("american board of surgery", ["F"], id="board-name"),
+        pytest.param("moca", ["E", "I", "K"], id="board-programme"),
     ],
 )
 def test_contract_text(search: Search, q: str, expected: list[str]) -> None:
