@@ -88,7 +88,8 @@ def test_parse_search_every_parameter() -> None:
         pytest.param({"sort": "distance"}, [("sort", "sort=distance needs near")],
                      id="distance-without-near"),
         pytest.param({"sort": "price"},
-                     [("sort", "must be one of: relevance, date, -date, end, points, distance, title")],
+                     [("sort", "must be one of: relevance, date, -date, end, points, distance, "
+                               "title")],
                      id="sort"),
         pytest.param({"near": "99999"}, [("near", "must be a known US ZIP code or 'lat,lng'")],
                      id="unknown-zip"),
