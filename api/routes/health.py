@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from api.deps import SearchDep
 from api.metrics import Metrics
 from api.problems import problem
 from api.schemas import Problem
+from indexer.engines.meilisearch_instances import MeilisearchInstances
 from indexer.errors import EngineUnavailable
 
 router = APIRouter(tags=["health"])
@@ -29,7 +31,7 @@ def health() -> dict[str, str]:
 
 @router.get(
     "/readyz",
-    response_model=dict[str, str],
+    response_model=dict[str, Any],
     responses={
         503: {"model": Problem, "description": "The catalog or the search engine is unavailable."}
     },
@@ -51,7 +53,12 @@ def ready(request: Request, search: SearchDep) -> Response:
         failed.append("search")
     if failed:
         return problem(503, f"unavailable: {', '.join(failed)}", unavailable=failed)
-    return JSONResponse({"status": "ok", "catalog": "ok", "search": search.engine.name})
+    body: dict[str, Any] = {"status": "ok", "catalog": "ok", "search": search.engine.name}
+    if isinstance(search.engine, MeilisearchInstances):
+        # Ready while one instance answers (searches fail over); each one is reported.
+        statuses = search.engine.statuses().items()
+        body["instances"] = {url: "ok" if up else "unavailable" for url, up in statuses}
+    return JSONResponse(body)
 
 
 @router.get("/metrics", include_in_schema=False)
