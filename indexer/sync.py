@@ -32,6 +32,15 @@ BATCH = 500
 MAX_BACKOFF_S = 30.0
 
 
+def apply_rows(db: Engine, engine: SearchEngine, rows: list[tuple[int, str]]) -> None:
+    """Apply the current state of the activities that queue rows name (idempotent)."""
+    ids = list(dict.fromkeys(activity_id for _, activity_id in rows))
+    with session_scope(db) as session:
+        docs = [to_document(a) for part in indexable_activities(session, ids=ids) for a in part]
+    present = {d["id"] for d in docs}
+    engine.apply(docs, [i for i in ids if i not in present])
+
+
 @dataclass
 class Syncer:
     """Moves outbox rows into one search engine."""
@@ -59,14 +68,9 @@ class Syncer:
                 self.prepared = True
             with session_scope(self.db) as session:
                 rows = repo.outbox_batch(session, self.batch)
-                ids = list(dict.fromkeys(activity_id for _, activity_id in rows))
-                docs = [
-                    to_document(a) for part in indexable_activities(session, ids=ids) for a in part
-                ]
             if not rows:
                 return 0
-            present = {d["id"] for d in docs}
-            self.engine.apply(docs, [i for i in ids if i not in present])
+            apply_rows(self.db, self.engine, rows)
             # A transaction of its own that starts with the write: on SQLite a read
             # transaction upgraded to a write fails at once if another write came between.
             with session_scope(self.db, write=True) as session:
@@ -216,12 +220,9 @@ class FanOutSyncer:
     def _apply(self, target: Target) -> int:
         with session_scope(self.db) as session:
             rows = queues.queue_batch(session, target.name, self.batch)
-            ids = list(dict.fromkeys(activity_id for _, activity_id in rows))
-            docs = [to_document(a) for part in indexable_activities(session, ids=ids) for a in part]
         if not rows:
             return 0
-        present = {d["id"] for d in docs}
-        target.engine.apply(docs, [i for i in ids if i not in present])
+        apply_rows(self.db, target.engine, rows)
         with session_scope(self.db, write=True) as session:
             queues.delete_queued(session, [row_id for row_id, _ in rows])
         return len(rows)
