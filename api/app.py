@@ -16,10 +16,12 @@ from api.metrics import Metrics
 from api.observability import RequestContextMiddleware, configure_logging
 from api.problems import install_problem_handlers
 from api.routes import activities, catalog_info, health, provider_api
+from api.search_metrics import SearchInstancesCollector
 from api.settings import Settings
 from catalog import migrate
 from catalog.db import make_engine
 from catalog.secrets_store import installation_secret
+from indexer.engines.meilisearch_instances import MeilisearchInstances
 from indexer.sync import BackgroundSync
 from web import provider_pages
 from web import routes as web_routes
@@ -53,6 +55,10 @@ def create_app(settings: Settings) -> FastAPI:
         )
         app.state.search = make_search_service(db, search_engine, observe=metrics.search.observe)
         metrics.outbox.engine = db
+        per_instance = None
+        if isinstance(search_engine, MeilisearchInstances):
+            per_instance = SearchInstancesCollector(db, search_engine)
+            metrics.registry.register(per_instance)
         # The embedded engine makes one process a complete system: it syncs itself, unless
         # a separate `moc-catalog sync` owns the index writer (sync_in_app=false).
         background = None
@@ -66,6 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
         if background:
             background.close()
         metrics.outbox.engine = None
+        if per_instance is not None:
+            metrics.registry.unregister(per_instance)
         search_engine.close()
         db.dispose()
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine
 
-from api.bootstrap import make_search_engine, make_syncer, sync_lock_path
+from api.bootstrap import make_search_engine, make_syncer, rebuild
 from api.observability import configure_logging
 from api.progress import progress_bar
 from api.settings import Settings
@@ -30,7 +30,7 @@ from catalog.providers import add_provider, create_key, revoke_keys
 from catalog.repository import count_activities
 from indexer.engines.base import SearchEngine
 from indexer.errors import SearchError
-from indexer.rebuild import count_indexable, rebuild_index
+from indexer.rebuild import count_indexable
 
 app = typer.Typer(help="MOC Catalog: CME activities registered for MOC.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -230,9 +230,7 @@ def _rebuild(settings: Settings, db: Engine, engine: SearchEngine) -> None:
     total = count_indexable(db)
     started = time.monotonic()
     with progress_bar(err, enabled=True) as bar:
-        count = rebuild_index(
-            db, engine, sync_lock_path(settings), bar.counter("Indexing", total=total)
-        )
+        count = rebuild(settings, db, engine, bar.counter("Indexing", total=total))
     seconds = time.monotonic() - started
     err.print(f"indexed {count} activities in {seconds:.1f}s ({count / max(seconds, 1e-9):.0f}/s)")
 

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         "tantivy", description="Search engine: embedded tantivy (default) or Meilisearch."
     )
     meili_url: str | None = Field(None, description="Meilisearch server URL.")
+    meili_urls: list[str] = Field(
+        [],
+        description="Several independent Meilisearch instances (JSON list of URLs), instead of "
+        "MOC_MEILI_URL: the sync worker feeds each from a queue of its own, the API reads from "
+        "the first that answers. MOC_MEILI_KEY must be valid on every one.",
+    )
     meili_key: str | None = Field(None, description="Meilisearch API key.")
     meili_index: str = Field("activities", description="Meilisearch index name.")
     sync_interval_s: float = Field(
@@ -77,6 +83,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
     )
+
+    def meili_instances(self) -> list[str]:
+        """The Meilisearch URLs in use: MOC_MEILI_URLS, else MOC_MEILI_URL (possibly none)."""
+        return list(self.meili_urls) or ([self.meili_url] if self.meili_url else [])
 
     def catalog_url(self) -> str:
         """Return the database URL in use: MOC_DATABASE_URL, else SQLite under the data dir."""

@@ -48,6 +48,7 @@ _HOMES = {
     "repository": "repository",
     "resolve_point": "geo",
     "revoke_keys": "providers",
+    "search_queue": "search_queue",
     "session_scope": "db",
     "sqlite_url": "db",
     "upsert_activity": "service",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Text,
     UniqueConstraint,
@@ -152,3 +153,33 @@ class PublicChange(SQLModel, table=True):
     activity_id: str = Field(max_length=32, index=True)
     op: str = Field(max_length=8)  # "upsert" or "remove"
     created_at: datetime = Field(sa_column=_timestamp())
+
+
+class SearchTarget(SQLModel, table=True):
+    """A search index fed by the sync worker when it feeds several (MOC_MEILI_URLS).
+
+    Registered once the index has been rebuilt from the catalog; from then on every change
+    reaches it through its own queue. An index that is not registered must be rebuilt first.
+    """
+
+    __tablename__ = "search_target"
+
+    name: str = Field(primary_key=True, max_length=300)
+    registered_at: datetime = Field(sa_column=_timestamp())
+
+
+class SearchQueueEntry(SQLModel, table=True):
+    """A change one search index has not yet taken: the outbox, fanned out per index, so
+    that an index that is down or slow holds back only its own queue."""
+
+    __tablename__ = "search_queue"
+    # A queue is read oldest first: (target, id) serves "WHERE target = ? ORDER BY id LIMIT n".
+    __table_args__ = (Index("ix_search_queue_target_id", "target", "id"),)
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    target: str = Field(max_length=300)
+    activity_id: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=_timestamp())  # of the outbox row: the change's age

@@ -17,7 +17,9 @@ _HOMES = {
     "Hit": "documents",
     "HitMoc": "documents",
     "InvalidQuery": "errors",
+    "FanOutSyncer": "sync",
     "MeilisearchEngine": "engines.meilisearch",
+    "MeilisearchInstances": "engines.meilisearch_instances",
     "Observer": "service",
     "PARAMS": "vocabulary",
     "Param": "vocabulary",
@@ -28,6 +30,7 @@ _HOMES = {
     "SearchResult": "query",
     "SearchService": "service",
     "Syncer": "sync",
+    "Target": "sync",
     "TantivyEngine": "engines.tantivy",
     "WEB_FACETS": "vocabulary",
     "board_codes": "documents",
@@ -36,6 +39,7 @@ _HOMES = {
     "parse_search": "query",
     "public_hit": "documents",
     "rebuild_index": "rebuild",
+    "rebuild_targets": "rebuild",
 }
 __all__ = sorted(_HOMES)
 __getattr__ = lazy_exports(__name__, _HOMES)

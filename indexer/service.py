@@ -61,6 +61,12 @@ class SearchService:
             hits=raw.hits, total=raw.total, page=query.page, per_page=query.per_page, facets=facets
         )
 
+    def instances(self) -> dict[str, bool] | None:
+        """Whether each instance answers, when the engine is several (Meilisearch instances
+        fed independently); None for a single engine."""
+        statuses = getattr(self.engine, "statuses", None)
+        return statuses() if callable(statuses) else None
+
     def count(self, query: SearchQuery) -> int:
         """How many activities match (no hits, no facets)."""
         return self.search(replace(query, facets=(), per_page=1, page=1)).total

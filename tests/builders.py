@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -15,8 +16,10 @@ from catalog.db import make_engine, session_scope
 from catalog.providers import add_provider
 from catalog.rules import parse_activity
 from catalog.service import upsert_activity
+from indexer.engines.meilisearch import MeilisearchEngine
 from indexer.engines.tantivy import TantivyEngine
 from indexer.rebuild import rebuild_index
+from tests.meili_server import unique_index
 
 
 def make_record(**overrides: Any) -> dict[str, Any]:
@@ -77,3 +80,28 @@ def app_with_one_activity(data_dir: Path, **overrides: Any) -> FastAPI:
     """The app on a new catalog in ``data_dir`` holding make_record() of provider acme."""
     records = [("acme", make_record())]
     return create_app(build_catalog(data_dir, records, {"acme": "ACME CME"}, **overrides))
+
+
+ENGINES = ["tantivy", "meilisearch"]
+
+
+def on_engine(settings: Settings, engine: str, request: pytest.FixtureRequest) -> Settings:
+    """The catalog of ``settings`` served by ``engine``: for Meilisearch, indexed into a new
+    index of the session's live server with the documented sync key and searched with the
+    documented search key (the server comes from the ``meili`` fixture)."""
+    if engine == "tantivy":
+        return settings
+    meili = request.getfixturevalue("meili")
+    index = unique_index("site")
+    db = make_engine(settings.catalog_url())
+    writer = MeilisearchEngine(meili.url, meili.sync_key(index), index)
+    rebuild_index(db, writer, settings.data_dir / "sync.lock")
+    db.dispose()
+    return settings.model_copy(
+        update={
+            "search_engine": "meilisearch",
+            "meili_url": meili.url,
+            "meili_key": meili.search_key(index),
+            "meili_index": index,
+        }
+    )

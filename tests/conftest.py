@@ -18,12 +18,12 @@ from sqlmodel import Session
 from catalog import migrate
 from catalog.db import make_engine
 from catalog.providers import add_provider
+from tests.meili_server import IN_CI, MeiliServer, start_server
 
 # Tests may read the environment; the application never does outside Settings.
 PG_ADMIN_URL = os.environ.get(
     "MOC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -88,3 +88,13 @@ def session(db_engine: Engine) -> Iterator[Session]:
 def provider(session: Session) -> str:
     add_provider(session, provider_id="acme", name="ACME Medical Education")
     return "acme"
+
+
+@pytest.fixture(scope="session")
+def meili(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeiliServer]:
+    """A live Meilisearch server for the whole session (skips locally without a binary)."""
+    server = start_server(tmp_path_factory.mktemp("meilisearch"))
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -29,7 +30,7 @@ def health() -> dict[str, str]:
 
 @router.get(
     "/readyz",
-    response_model=dict[str, str],
+    response_model=dict[str, Any],
     responses={
         503: {"model": Problem, "description": "The catalog or the search engine is unavailable."}
     },
@@ -51,7 +52,12 @@ def ready(request: Request, search: SearchDep) -> Response:
         failed.append("search")
     if failed:
         return problem(503, f"unavailable: {', '.join(failed)}", unavailable=failed)
-    return JSONResponse({"status": "ok", "catalog": "ok", "search": search.engine.name})
+    body: dict[str, Any] = {"status": "ok", "catalog": "ok", "search": search.engine.name}
+    statuses = search.instances()
+    if statuses is not None:
+        # Ready while one instance answers (searches fail over); each one is reported.
+        body["instances"] = {url: "ok" if up else "unavailable" for url, up in statuses.items()}
+    return JSONResponse(body)
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -2,12 +2,13 @@
 
 Same semantics as the tantivy engine: filters from ``meilisearch_filters``, disjunctive facets
 through one non-federated multi-search (search-engines.md 1.3), the same sort keys and tie
-breaks, and highlighting by ``indexer.text`` rather than Meilisearch's own. Every write is a
+breaks; highlighting happens above, in the search service, as for tantivy. Every write is a
 task: we wait for it and raise on failure. A rebuild fills ``<index>_new`` and swaps it in.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -30,20 +31,20 @@ from indexer.engines.meilisearch_filters import (
     build_filter,
     sort_rules,
 )
+from indexer.engines.meilisearch_settings import SEARCH_CUTOFF_MS, index_settings, parse_version
 from indexer.errors import EngineTimeout, EngineUnavailable, QueryRejected
 from indexer.geo import haversine_mi
-from indexer.query import MAX_DEPTH, MAX_PER_PAGE, SearchQuery, facet_plan
+from indexer.query import SearchQuery, facet_plan
 from indexer.vocabulary import FACET_FIELDS, MINIMUMS
 
-# The last reachable page ends at MAX_DEPTH + MAX_PER_PAGE; past maxTotalHits hits vanish.
-MAX_TOTAL_HITS = MAX_DEPTH + MAX_PER_PAGE
-FACET_LIMIT = 10_000  # every value; the service cuts the list
 WRITE_WAIT_MS = 120_000
 # Settings changes and full loads reindex everything; the client's 5 s default is far too short.
 REBUILD_WAIT_MS = 1_800_000
 POLL_MS = 100
 # Codes meaning Meilisearch refused a query we built: a bug on our side, not an outage.
 REJECTED_PREFIXES = ("invalid_search_", "invalid_multi_search_")
+# What a key refused for lack of an action answers (403), or without any key (401).
+KEY_REFUSED = ("invalid_api_key", "missing_authorization_header")
 # Fields kept as they are; facet fields and _geo are handled in meili_document.
 PLAIN_FIELDS = (
     "id",
@@ -56,20 +57,6 @@ PLAIN_FIELDS = (
     *dict.fromkeys(p.field for p in MINIMUMS),
     "tie",
 )
-# "sort" first: tantivy orders strictly by the sort key when one is asked for, even with q,
-# and Meilisearch applies sort only where it sits (#1810); without a sort parameter the rule
-# does nothing, so relevance searches are ranked by the rest. attributeRank/wordPosition are
-# the v1.36+ halves of "attribute"; exactness sits between them so that a title equal to the
-# query beats titles that merely start with its words (search-engines.md 1.9, #3856).
-RANKING_RULES = [
-    "sort",
-    "words",
-    "typo",
-    "proximity",
-    "attributeRank",
-    "exactness",
-    "wordPosition",
-]
 
 
 def meili_document(doc: dict[str, Any]) -> dict[str, Any]:
@@ -87,33 +74,25 @@ def meili_document(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _filterable(patterns: list[str], *, comparison: bool) -> dict[str, Any]:
-    features = {"facetSearch": False, "filter": {"equality": True, "comparison": comparison}}
-    return {"attributePatterns": patterns, "features": features}
+class KeyRefused(EngineUnavailable):
+    """The configured key may not do what was asked: it lacks an action (docs/deploy.md)."""
+
+    code = "engine_key_refused"
 
 
-def index_settings(boards: Iterable[str]) -> dict[str, Any]:
-    """The complete settings of the index (search-engines.md 1.1)."""
-    minimums = dict.fromkeys(p.field for p in MINIMUMS)
-    ranges = ["start_day", "end_day", *minimums, *(f"points.{b}" for b in boards)]
-    return {
-        "searchableAttributes": list(TEXT_FIELDS),
-        "displayedAttributes": ["hit", "_geo"],
-        "filterableAttributes": [
-            _filterable(list(FACET_FIELDS.values()), comparison=False),
-            _filterable(ranges, comparison=True),
-            "_geo",  # must be the plain string form
-        ],
-        "sortableAttributes": ["start_day", "end_day", "max_points", "title_sort", "tie", "_geo"],
-        "rankingRules": RANKING_RULES,
-        "typoTolerance": {
-            "enabled": True,
-            "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
-            "disableOnNumbers": True,
-        },
-        "faceting": {"maxValuesPerFacet": FACET_LIMIT, "sortFacetValuesBy": {"*": "count"}},
-        "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
-    }
+@contextmanager
+def needs(action: str, index: str) -> Iterator[None]:
+    """Name the key action a request needs when Meilisearch refuses the key (403 says only
+    "The provided API key is invalid", whichever action is missing)."""
+    try:
+        yield
+    except MeilisearchApiError as exc:
+        if exc.code in KEY_REFUSED:
+            raise KeyRefused(
+                f"Meilisearch refused the key ({exc.status_code} {exc.code}): it needs the "
+                f"{action!r} action on index {index!r} (docs/deploy.md, API keys)"
+            ) from exc
+        raise
 
 
 @contextmanager
@@ -147,13 +126,29 @@ class MeilisearchEngine:
         timeout_s: float = 10.0,
         client: meilisearch.Client | None = None,
         boards: Iterable[str] | None = None,
+        search_cutoff_ms: int = SEARCH_CUTOFF_MS,
     ) -> None:
         if client is None:
             # Typed int, but the client hands it to requests, which takes float seconds.
             client = meilisearch.Client(url, key, timeout=timeout_s)  # type: ignore[arg-type]
         self.client = client
+        self.url = url
         self.uid = index
         self.boards = sorted(boards if boards is not None else board_codes())
+        self.search_cutoff_ms = search_cutoff_ms
+        self._version: tuple[int, int, int] | None = None
+
+    @property
+    def target(self) -> str:
+        """This index's name among several the sync worker feeds (no credentials in it)."""
+        return f"meilisearch {self.url} {self.uid}"
+
+    def version(self) -> tuple[int, int, int]:
+        """The server's version, read once (settings depend on it)."""
+        if self._version is None:
+            with _boundary("version"), needs("version", "*"):
+                self._version = parse_version(str(self.client.get_version()["pkgVersion"]))
+        return self._version
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -168,6 +163,11 @@ class MeilisearchEngine:
         with _boundary("search"):
             results = self.client.multi_search(queries)["results"]
         main = results[0]
+        if any(_cut_off(doc) for doc in main["hits"]):
+            raise EngineTimeout(
+                f"Meilisearch search: cut off after searchCutoffMs ({self.search_cutoff_ms} ms);"
+                " its hits would be in the wrong order"
+            )
         hits = [self._hit(doc, query) for doc in main["hits"]]
         facets = _facets(main, plain)
         for step, result in zip(steps, results[1:], strict=True):
@@ -196,6 +196,8 @@ class MeilisearchEngine:
         body = self._base_query(query, today)
         # page/hitsPerPage give an exhaustive totalHits, where offset/limit give an estimate.
         body["page"], body["hitsPerPage"] = query.page, query.per_page
+        # The only sign that searchCutoffMs cut ranking short: "skipped" in the hits' details.
+        body["showRankingScoreDetails"] = True
         if facets:
             body["facets"] = [FACET_FIELDS[g] for g in facets]
         sort = sort_rules(query)
@@ -221,9 +223,14 @@ class MeilisearchEngine:
         return hit
 
     def count(self) -> int:
-        """Return the number of documents in the live index."""
-        with _boundary("count"):
-            return int(self.client.index(self.uid).get_stats().number_of_documents)
+        """Return the number of documents in the live index.
+
+        An exhaustive search that returns no hit: both documented keys may search, where
+        the index stats need the stats.get action that neither has.
+        """
+        with _boundary("count"), needs("search", self.uid):
+            result = self.client.index(self.uid).search("", {"page": 1, "hitsPerPage": 0})
+        return int(result["totalHits"])
 
     def ping(self) -> None:
         """Raise EngineUnavailable unless the server reports itself available."""
@@ -256,7 +263,9 @@ class MeilisearchEngine:
             self._apply_settings(self.uid)
 
     def _apply_settings(self, uid: str) -> None:
-        task = self.client.index(uid).update_settings(index_settings(self.boards))
+        settings = index_settings(self.boards, self.version(), self.search_cutoff_ms)
+        with needs("settings.update", uid):
+            task = self.client.index(uid).update_settings(settings)
         self._wait(task, REBUILD_WAIT_MS)
 
     def apply(self, upserts: list[dict[str, Any]], deletes: list[str]) -> None:
@@ -272,14 +281,16 @@ class MeilisearchEngine:
 
     def _add(self, uid: str, docs: list[dict[str, Any]]) -> TaskInfo:
         batch = [meili_document(d) for d in docs]
-        return self.client.index(uid).add_documents(batch, primary_key="id")
+        with needs("documents.add", uid):
+            return self.client.index(uid).add_documents(batch, primary_key="id")
 
     def _delete_batch(self, uid: str, ids: list[str]) -> TaskInfo:
         # The client's delete_documents(ids) warns DeprecationWarning on every call (it prefers
         # a filter); the server route it wraps, POST .../documents/delete-batch, is current.
         index = self.client.index(uid)
         path = f"{index.config.paths.index}/{uid}/{index.config.paths.document}/delete-batch"
-        return TaskInfo(**index.http.post(path, list(ids)))
+        with needs("documents.delete", uid):
+            return TaskInfo(**index.http.post(path, list(ids)))
 
     def rebuild(self, batches: Iterable[list[dict[str, Any]]]) -> int:
         """Fill ``<index>_new``, swap it with the live index, then drop the old data."""
@@ -297,17 +308,43 @@ class MeilisearchEngine:
                     count += len(batch)
             for task in tasks:
                 self._wait(task, REBUILD_WAIT_MS)
-            self._wait(self.client.swap_indexes([{"indexes": [self.uid, new]}]), REBUILD_WAIT_MS)
+            self._swap(new)
             self._delete_index(new)  # now holds the old documents
         return count
 
+    def _swap(self, new: str) -> None:
+        """Swap ``new`` in and return once the live name serves it.
+
+        The swap task belongs to no single index, so a key limited to ``<index>*`` cannot read
+        it (task_not_found). An index's creation time moves with its data in a swap, so the
+        swap is done when the live name reports the creation time of the index we built.
+        """
+        built = self._created_at(new)
+        with needs("indexes.swap", f"{self.uid} and {new}"):
+            self.client.swap_indexes([{"indexes": [self.uid, new]}])
+        deadline = time.monotonic() + REBUILD_WAIT_MS / 1000
+        while self._created_at(self.uid) != built:
+            if time.monotonic() > deadline:
+                raise EngineUnavailable(
+                    f"Meilisearch rebuild: {new} was not swapped in within "
+                    f"{REBUILD_WAIT_MS / 1000:.0f}s (see the server's task list)"
+                )
+            time.sleep(POLL_MS / 1000)
+
+    def _created_at(self, uid: str) -> str:
+        with needs("indexes.get", uid):
+            info = self.client.index(uid).http.get(f"{self.client.config.paths.index}/{uid}")
+        return str(info["createdAt"])
+
     def _create_index(self, uid: str, *, exists_ok: bool = False) -> None:
-        task = self.client.create_index(uid, {"primaryKey": "id"})
+        with needs("indexes.create", uid):
+            task = self.client.create_index(uid, {"primaryKey": "id"})
         self._wait(task, WRITE_WAIT_MS, tolerate=("index_already_exists",) if exists_ok else ())
 
     def _delete_index(self, uid: str) -> None:
         try:
-            task = self.client.index(uid).delete()  # own HttpRequests, as in ping
+            with needs("indexes.delete", uid):
+                task = self.client.index(uid).delete()  # own HttpRequests, as in ping
         except MeilisearchApiError as exc:
             if exc.code == "index_not_found":
                 return
@@ -316,7 +353,8 @@ class MeilisearchEngine:
 
     def _wait(self, task: TaskInfo, timeout_ms: int, tolerate: tuple[str, ...] = ()) -> None:
         """Wait for a task; raise EngineUnavailable unless it succeeded (or failed harmlessly)."""
-        done = self.client.wait_for_task(task.task_uid, timeout_ms, POLL_MS)
+        with needs("tasks.get", str(task.index_uid)):
+            done = self.client.wait_for_task(task.task_uid, timeout_ms, POLL_MS)
         if done.status == "succeeded":
             return
         error = done.error or {}
@@ -329,6 +367,11 @@ class MeilisearchEngine:
 
     def close(self) -> None:
         """Nothing to release: the client opens a connection per request."""
+
+
+def _cut_off(doc: dict[str, Any]) -> bool:
+    """Whether searchCutoffMs stopped the ranking of this hit (its details say "skipped")."""
+    return "skipped" in (doc.get("_rankingScoreDetails") or {})
 
 
 def _facets(result: dict[str, Any], groups: tuple[str, ...]) -> dict[str, list[tuple[str, int]]]:

@@ -21,7 +21,7 @@ from catalog.service import public_id
 from indexer.documents import tie_breaker
 from indexer.query import MAX_FILTER_VALUES
 from indexer.vocabulary import FACET_GROUPS, PARAMS
-from tests.builders import build_catalog
+from tests.builders import ENGINES, build_catalog, on_engine
 from tests.contract.catalog_fixture import PROVIDERS, fixture_ended_y, id_of, key_of
 
 SEARCH = "/api/v1/activities"
@@ -41,9 +41,11 @@ ETAG = re.compile(r'^W/"[0-9a-f]{32}"$')
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return build_catalog(tmp_path_factory.mktemp("routes"), fixture_ended_y(), PROVIDERS)
+@pytest.fixture(scope="module", params=ENGINES)
+def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The fixture catalog served by each engine: every route test runs on both."""
+    built = build_catalog(tmp_path_factory.mktemp("routes"), fixture_ended_y(), PROVIDERS)
+    return on_engine(built, request.param, request)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def partner_client(settings: Settings) -> Iterator[TestClient]:
     """The same catalog served with CORS restricted to one partner origin."""
-    restricted = Settings(data_dir=settings.data_dir, cors_origins=["https://partner.example"])
+    restricted = settings.model_copy(update={"cors_origins": ["https://partner.example"]})
     with TestClient(create_app(restricted)) as test_client:
         yield test_client
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,21 +14,21 @@ from catalog.providers import add_provider
 from catalog.rules import parse_activity
 from catalog.service import upsert_activity
 from indexer.engines.base import SearchEngine
+from indexer.engines.meilisearch import MeilisearchEngine
 from indexer.engines.tantivy import TantivyEngine
 from indexer.query import SearchResult, parse_search
 from indexer.rebuild import rebuild_index
 from indexer.service import SearchService
 from tests.contract.catalog_fixture import FIXTURE, HIDDEN, PROVIDERS, TODAY, key_of
+from tests.meili_server import MeiliServer, unique_index
 
 
-def _meilisearch_engine() -> SearchEngine:
-    url = os.environ.get("MOC_MEILI_URL")
-    if not url:
-        pytest.skip("MOC_MEILI_URL is not set: no Meilisearch server can run on this machine")
-    from indexer.engines.meilisearch import MeilisearchEngine
-
-    index = f"contract_{os.getpid()}"
-    return MeilisearchEngine(url, os.environ.get("MOC_MEILI_KEY"), index)
+def _meilisearch_engines(meili: MeiliServer) -> tuple[MeilisearchEngine, MeilisearchEngine]:
+    """The fixture's index on the live server: (written with the documented sync key, searched
+    with the documented search key), as the sync worker and the API processes use them."""
+    index = unique_index("contract")
+    writer = MeilisearchEngine(meili.url, meili.sync_key(index), index)
+    return writer, MeilisearchEngine(meili.url, meili.search_key(index), index)
 
 
 @pytest.fixture(scope="session", params=["tantivy", "meilisearch"])
@@ -46,11 +45,15 @@ def contract_service(
         for provider_id, record in FIXTURE:
             upsert_activity(session, provider_id=provider_id, data=parse_activity(record))
     engine: SearchEngine
-    engine = TantivyEngine(tmp / "index") if request.param == "tantivy" else _meilisearch_engine()
+    reader: SearchEngine
+    if request.param == "tantivy":
+        engine = reader = TantivyEngine(tmp / "index")
+    else:
+        engine, reader = _meilisearch_engines(request.getfixturevalue("meili"))
     rebuild_index(db, engine, Path(tmp / "sync.lock"))
-    yield SearchService(engine, provider_names=lambda ids: {i: PROVIDERS[i] for i in ids},
+    yield SearchService(reader, provider_names=lambda ids: {i: PROVIDERS[i] for i in ids},
                         today=lambda: TODAY)  # fmt: skip
-    if hasattr(engine, "drop"):  # Meilisearch: leave no test index behind
+    if isinstance(engine, MeilisearchEngine):  # leave no test index behind
         engine.drop()
     engine.close()
     db.dispose()

@@ -1,8 +1,9 @@
 """The Meilisearch adapter: settings, filters, multi-search bodies, result parsing and writes.
 
-No Meilisearch server can run on this machine, so the tests that talk to the client intercept
-its HTTP calls (it uses ``requests``) with ``responses`` and assert the exact JSON sent. What
-the server then does with those bodies is for the live contract suite (tests/contract).
+The tests that talk to the client intercept its HTTP calls (it uses ``requests``) with
+``responses`` to assert the exact JSON sent and to inject failures a live server will not
+produce on demand (refused connections, read timeouts, failed tasks). What the server does
+with those bodies runs live: test_meilisearch_live.py and the contract suite (tests/contract).
 """
 
 from __future__ import annotations
@@ -82,14 +83,17 @@ SETTINGS = {
         "exactness",
         "wordPosition",
     ],
+    "separatorTokens": ["<", ">", "=", "|", "~", "^", "$"],
     "typoTolerance": {
         "enabled": True,
         "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
         "disableOnNumbers": True,
     },
     "faceting": {"maxValuesPerFacet": 10_000, "sortFacetValuesBy": {"*": "count"}},
-    "pagination": {"maxTotalHits": 10_100},
+    "pagination": {"maxTotalHits": 2**31 - 1},
+    "searchCutoffMs": 1500,
 }
+VERSION = "1.50.0"  # what the stand-in server reports: the attributeRank branch
 
 
 # -- a stand-in for the server's HTTP side ----------------------------------------------------
@@ -127,6 +131,11 @@ class FakeMeili:
             return self.answers[(method, path)]
         if match := re.fullmatch(r"/tasks/(\d+)", path):
             return 200, self._task(int(match.group(1)))
+        if path == "/version":
+            return 200, {"pkgVersion": VERSION, "commitSha": "x", "commitDate": "x"}
+        if method == "GET" and (match := re.fullmatch(r"/indexes/(\w+)", path)):
+            # Every index reports one creation time: a swap looks done at once.
+            return 200, {"uid": match.group(1), "createdAt": "2030-01-01T00:00:00Z"}
         if path == "/multi-search":
             return 200, {"results": self.search_results}
         uid, self.next_task = self.next_task, self.next_task + 1
@@ -171,6 +180,9 @@ def engine(fake: FakeMeili) -> MeilisearchEngine:
 
 def task(uid: int) -> Call:
     return ("GET", f"/tasks/{uid}", None)
+
+
+VERSION_CALL: Call = ("GET", "/version", None)
 
 
 def search_doc(doc_id: str = "a1b2c3", **overrides: Any) -> dict[str, Any]:
@@ -448,20 +460,24 @@ class TestEnsureSettings:
     def test_sends_exact_settings_and_waits(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): PATCH settings, then the task."""
+        """Intercepts HTTP: PATCH settings, then the task."""
         engine.ensure_settings()
-        assert fake.calls == [("PATCH", "/indexes/activities/settings", SETTINGS), task(0)]
+        assert fake.calls == [
+            VERSION_CALL,
+            ("PATCH", "/indexes/activities/settings", SETTINGS),
+            task(0),
+        ]
 
     def test_polls_until_the_task_is_done(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): a busy task is polled again."""
+        """Intercepts HTTP: a busy task is polled again."""
         fake.processing[0] = 1
         engine.ensure_settings()
-        assert fake.calls[1:] == [task(0), task(0)]
+        assert fake.calls[2:] == [task(0), task(0)]
 
     def test_failed_task_raises_with_its_error(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): the task reports failure."""
+        """Intercepts HTTP: the task reports failure."""
         fake.failed[0] = {"code": "invalid_settings_ranking_rules", "message": "bad rule"}
         with pytest.raises(EngineUnavailable, match="invalid_settings_ranking_rules: bad rule"):
             engine.ensure_settings()
@@ -484,7 +500,7 @@ class TestSearchBody:
     def test_main_and_one_disjunctive_query_per_selected_group(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): the exact multi-search body."""
+        """Intercepts HTTP: the exact multi-search body."""
         fake.search_results = [main_result([], 0), main_result([], 0), main_result([], 0)]
         engine.search(selected_query(), today=TODAY)
         boards = ['boards = "ABIM"', 'boards = "ABP"']
@@ -496,6 +512,7 @@ class TestSearchBody:
                 "filter": [NOT_ENDED, boards, online],
                 "page": 1,
                 "hitsPerPage": 20,
+                "showRankingScoreDetails": True,
                 "facets": [
                     "credit_types",
                     "practice_areas",
@@ -515,7 +532,7 @@ class TestSearchBody:
     def test_only_requested_groups_are_counted(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): facets=() means no facets."""
+        """Intercepts HTTP: facets=() means no facets."""
         fake.search_results = [main_result([], 0)]
         engine.search(SearchQuery.of(board=("ABIM",), facets=()), today=TODAY)
         assert sent_queries(fake) == [
@@ -524,6 +541,7 @@ class TestSearchBody:
                 "filter": [NOT_ENDED, ['boards = "ABIM"']],
                 "page": 1,
                 "hitsPerPage": 20,
+                "showRankingScoreDetails": True,
                 "sort": ["start_day:asc", "tie:asc"],
             }
         ]
@@ -531,7 +549,7 @@ class TestSearchBody:
     def test_hostile_text_and_values_in_the_request(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): q and filters as sent."""
+        """Intercepts HTTP: q and filters as sent."""
         fake.search_results = [main_result([], 0)]
         query = SearchQuery.of(
             q='"cardio update" -free AND OR NOT TO 😀',
@@ -553,7 +571,7 @@ class TestSearchBody:
         )
 
     def test_emoji_values_arrive_whole(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): JSON escaping is the client's."""
+        """Intercepts HTTP: JSON escaping is the client's."""
         fake.search_results = [main_result([], 0)]
         engine.search(SearchQuery.of(practice_area=("ABIM:😀",), facets=()), today=TODAY)
         [sent] = sent_queries(fake)
@@ -575,13 +593,13 @@ class TestSearchBody:
         query: SearchQuery,
         sort: list[str] | None,
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): the sort parameter sent."""
+        """Intercepts HTTP: the sort parameter sent."""
         fake.search_results = [main_result([], 0)]
         engine.search(query, today=TODAY)
         assert sent_queries(fake)[0].get("sort") == sort
 
     def test_pagination_and_geo(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): page/hitsPerPage and radius."""
+        """Intercepts HTTP: page/hitsPerPage and radius."""
         fake.search_results = [main_result([], 0)]
         query = SearchQuery.of(
             point=(40.0, -75.0), radius_mi=50.0, sort="distance", page=3, per_page=50, facets=()
@@ -593,12 +611,13 @@ class TestSearchBody:
                 "filter": [NOT_ENDED, "_geoRadius(40.0, -75.0, 80467.2)"],
                 "page": 3,
                 "hitsPerPage": 50,
+                "showRankingScoreDetails": True,
                 "sort": ["_geoPoint(40.0, -75.0):asc", "tie:asc"],
             }
         ]
 
     def test_sends_the_key(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): the bearer key is attached."""
+        """Intercepts HTTP: the bearer key is attached."""
         fake.search_results = [main_result([], 0)]
         engine.search(SearchQuery.of(facets=()), today=TODAY)
         assert fake.headers[0]["Authorization"] == "Bearer search-key"
@@ -623,8 +642,8 @@ class TestSearchResult:
     def test_the_service_highlights_the_words_of_the_hits(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): highlighting is the service's
-        (above both engines), applied to what Meilisearch answered."""
+        """Intercepts HTTP: highlighting is the service's (above both engines), applied to what
+        Meilisearch answered."""
         canned_answer(fake)
         query = selected_query(facets=("board", "credit_type", "format", "state", "fee"))
         hits = SearchService(engine, today=lambda: TODAY).search(query).hits
@@ -639,7 +658,7 @@ class TestSearchResult:
     def test_parses_hits_total_and_disjunctive_facets(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): a canned multi-search answer."""
+        """Intercepts HTTP: a canned multi-search answer."""
         canned_answer(fake)
         query = selected_query(facets=("board", "credit_type", "format", "state", "fee"))
         result = engine.search(query, today=TODAY)
@@ -658,7 +677,7 @@ class TestSearchResult:
     def test_distance_from_geo_distance_when_sorted_by_distance(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): _geoDistance metres -> miles."""
+        """Intercepts HTTP: _geoDistance metres -> miles."""
         fake.search_results = [
             main_result(
                 [{"hit": {"id": "a1"}, "_geo": {"lat": 40.1, "lng": -75.0}, "_geoDistance": 5000}],
@@ -672,7 +691,7 @@ class TestSearchResult:
     def test_distance_computed_from_geo_for_other_sorts(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): no _geoDistance without sort."""
+        """Intercepts HTTP: no _geoDistance without sort."""
         fake.search_results = [
             main_result([{"hit": {"id": "a1"}, "_geo": {"lat": 40.1, "lng": -75.0}}], 1)
         ]
@@ -697,7 +716,7 @@ class TestSearchResult:
         code: str,
         error: type[Exception],
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): an error answer is mapped."""
+        """Intercepts HTTP: an error answer is mapped."""
         body = {"message": "nope", "code": code, "type": "invalid_request", "link": "l"}
         fake.answers[("POST", "/multi-search")] = (status, body)
         with pytest.raises(error, match=code) as caught:
@@ -719,7 +738,7 @@ class TestSearchResult:
         exc: Exception,
         error: type[Exception],
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): requests raises instead."""
+        """Intercepts HTTP: requests raises instead."""
         fake.raises = exc
         with pytest.raises(error) as caught:
             engine.search(SearchQuery.of(), today=TODAY)
@@ -752,7 +771,7 @@ class TestApply:
     def test_deletes_then_adds_and_waits_for_both(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): the exact write sequence."""
+        """Intercepts HTTP: the exact write sequence."""
         engine.apply([search_doc()], ["gone1", "gone2"])
         assert fake.calls == [
             ("POST", "/indexes/activities/documents/delete-batch", ["gone1", "gone2"]),
@@ -762,12 +781,12 @@ class TestApply:
         ]
 
     def test_nothing_to_do_sends_nothing(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): no request at all."""
+        """Intercepts HTTP: no request at all."""
         engine.apply([], [])
         assert fake.calls == []
 
     def test_failed_task_raises(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): the addition task fails."""
+        """Intercepts HTTP: the addition task fails."""
         fake.failed[0] = {"code": "invalid_document_id", "message": "bad id"}
         with pytest.raises(EngineUnavailable, match="invalid_document_id: bad id"):
             engine.apply([search_doc()], [])
@@ -775,7 +794,7 @@ class TestApply:
     def test_connection_error_raises_unavailable(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): requests cannot connect."""
+        """Intercepts HTTP: requests cannot connect."""
         fake.raises = requests.exceptions.ConnectionError("connection refused")
         with pytest.raises(EngineUnavailable, match="unreachable") as caught:
             engine.apply([search_doc()], ["gone"])
@@ -786,7 +805,7 @@ class TestRebuild:
     def test_builds_new_index_swaps_and_drops_old(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): the exact rebuild sequence."""
+        """Intercepts HTTP: the exact rebuild sequence."""
         fake.failed[0] = {"code": "index_not_found", "message": "no leftover"}
         fake.failed[1] = {"code": "index_already_exists", "message": "live exists"}
         count = engine.rebuild(iter([[search_doc("d1"), search_doc("d2")], [], [search_doc("d3")]]))
@@ -799,14 +818,18 @@ class TestRebuild:
             task(1),
             ("POST", "/indexes", {"uid": "activities_new", "primaryKey": "id"}),
             task(2),
+            VERSION_CALL,
             ("PATCH", "/indexes/activities_new/settings", SETTINGS),
             task(3),
             ("POST", documents, [meili_doc("d1"), meili_doc("d2")]),
             ("POST", documents, [meili_doc("d3")]),
             task(4),
             task(5),
+            # The swap is seen done through the live index (an index-scoped key cannot read
+            # the swap task): its creation time becomes the new index's.
+            ("GET", "/indexes/activities_new", None),
             ("POST", "/swap-indexes", [{"indexes": ["activities", "activities_new"]}]),
-            task(6),
+            ("GET", "/indexes/activities", None),
             ("DELETE", "/indexes/activities_new", None),
             task(7),
         ]
@@ -814,7 +837,7 @@ class TestRebuild:
     def test_missing_leftover_answered_with_404_is_fine(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): DELETE answers 404 at once."""
+        """Intercepts HTTP: DELETE answers 404 at once."""
         missing = {"message": "not found", "code": "index_not_found", "type": "t", "link": "l"}
         fake.answers[("DELETE", "/indexes/activities_new")] = (404, missing)
         assert engine.rebuild([]) == 0
@@ -823,28 +846,34 @@ class TestRebuild:
     def test_failed_batch_stops_before_the_swap(
         self, engine: MeilisearchEngine, fake: FakeMeili
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): a document batch fails."""
+        """Intercepts HTTP: a document batch fails."""
         fake.failed[4] = {"code": "invalid_document_geo_field", "message": "bad _geo"}
         with pytest.raises(EngineUnavailable, match="invalid_document_geo_field"):
             engine.rebuild([[search_doc()]])
         assert not [c for c in fake.calls if c[1] == "/swap-indexes"]
 
     def test_other_create_failure_raises(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): index creation fails."""
+        """Intercepts HTTP: index creation fails."""
         fake.failed[2] = {"code": "index_already_exists", "message": "someone else rebuilds"}
         with pytest.raises(EngineUnavailable, match="index_already_exists"):
             engine.rebuild([])
 
 
 class TestAdmin:
-    def test_count_reads_stats(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): GET the index stats."""
-        stats = {"numberOfDocuments": 12, "isIndexing": False, "fieldDistribution": {}}
-        fake.answers[("GET", "/indexes/activities/stats")] = (200, stats)
+    def test_count_is_an_exhaustive_search_without_hits(
+        self, engine: MeilisearchEngine, fake: FakeMeili
+    ) -> None:
+        """Intercepts HTTP: the stats route needs stats.get, which neither documented key has
+        (tests/indexer/test_meilisearch_live.py counts on a live server with both keys)."""
+        answer = {"hits": [], "totalHits": 12, "page": 1, "hitsPerPage": 0, "totalPages": 0}
+        fake.answers[("POST", "/indexes/activities/search")] = (200, answer)
         assert engine.count() == 12
+        assert fake.calls == [
+            ("POST", "/indexes/activities/search", {"q": "", "page": 1, "hitsPerPage": 0})
+        ]
 
     def test_ping_available(self, engine: MeilisearchEngine, fake: FakeMeili) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): GET /health."""
+        """Intercepts HTTP: GET /health."""
         fake.answers[("GET", "/health")] = (200, {"status": "available"})
         engine.ping()
         assert fake.calls == [("GET", "/health", None)]
@@ -860,7 +889,7 @@ class TestAdmin:
     def test_ping_raises_unavailable(
         self, engine: MeilisearchEngine, fake: FakeMeili, setup: Callable[[FakeMeili], None]
     ) -> None:
-        """Intercepts HTTP (no Meilisearch server can run here): the server is not ready."""
+        """Intercepts HTTP: the server is not ready."""
         setup(fake)
         with pytest.raises(EngineUnavailable):
             engine.ping()

@@ -16,7 +16,8 @@ from catalog.reference import reference
 from catalog.rules import parse_activity
 from catalog.schemas import ActivityOut, ProviderRef
 from indexer.documents import to_document
-from indexer.engines.meilisearch import index_settings, meili_document
+from indexer.engines.meilisearch import meili_document
+from indexer.engines.meilisearch_settings import index_settings
 from indexer.engines.tantivy_schema import build_schema, to_tantivy
 from indexer.query import MAX_FILTER_VALUES, FacetCount, SearchQuery, facet_plan, parse
 from indexer.vocabulary import BY_NAME, FACET_FIELDS, FILTERS, MINIMUMS, PARAMS
@@ -44,7 +45,7 @@ def test_both_engines_index_every_filter_field() -> None:
     document = sample_document()
     schema = build_schema(BOARDS)
     to_tantivy(document, BOARDS, schema)  # raises on a field the schema lacks
-    filterable = index_settings(BOARDS)["filterableAttributes"]
+    filterable = index_settings(BOARDS, (1, 21, 0))["filterableAttributes"]
     assert set(FACET_FIELDS.values()) == set(filterable[0]["attributePatterns"])
     assert {p.field for p in MINIMUMS} <= set(filterable[1]["attributePatterns"])
     assert set(FACET_FIELDS.values()) & set(meili_document(document))
