@@ -23,6 +23,7 @@ import tantivy
 
 from indexer.documents import Hit, board_codes
 from indexer.engines.base import EngineResult
+from indexer.engines.tantivy_lexicon import Lexicon
 from indexer.engines.tantivy_query import (
     all_of,
     as_filter,
@@ -31,10 +32,17 @@ from indexer.engines.tantivy_query import (
     filter_clauses,
     text_query,
 )
-from indexer.engines.tantivy_schema import FOLDED, build_schema, folding_analyzer, to_tantivy
+from indexer.engines.tantivy_schema import (
+    FOLDED,
+    TEXT_BOOSTS,
+    build_schema,
+    folding_analyzer,
+    to_tantivy,
+)
 from indexer.errors import EngineUnavailable
 from indexer.geo import miles_from
 from indexer.query import SearchQuery, facet_plan
+from indexer.typos import Reach
 from indexer.vocabulary import FACET_FIELDS
 
 POINTER = "CURRENT"
@@ -63,6 +71,7 @@ class TantivyEngine:
         self._write_lock = threading.Lock()
         self._open_lock = threading.Lock()
         self._live: tuple[str, Any] | None = None
+        self.lexicon = Lexicon(TEXT_BOOSTS)
         root.mkdir(parents=True, exist_ok=True)
         if not (root / POINTER).exists():
             self._create("gen-0")
@@ -137,12 +146,20 @@ class TantivyEngine:
             box = bounding_box(self.schema, query.point, query.radius_mi)
             distances, outside = self._within(searcher, box, query)
             geo = [box_without(self.schema, box, outside)]
-        text = text_query(self.schema, query.words)
+        words = query.words
+        text = text_query(self.schema, words, self._reaches(searcher, words))
         main = self._combine(text, filter_clauses(self.schema, query, today) + geo)
         total, addresses = self._page(searcher, main, query, distances)
         hits = [self._hit(searcher, a, distances) for a in addresses]
         facets = self._facets(searcher, query, today, text, geo)
         return EngineResult(hits=hits, total=total, facets=facets)
+
+    def _reaches(self, searcher: Any, words: list[str]) -> list[Reach]:
+        if not words or self._live is None:
+            return []
+        name = self._live[0]
+        meta = (self.root / name / "meta.json").stat()  # rewritten by every commit
+        return self.lexicon.reaches(searcher, (name, meta.st_mtime_ns, meta.st_size), words)
 
     def _combine(self, text: Any | None, filters: list[Any]) -> Any:
         if text is None:

@@ -13,7 +13,7 @@ from indexer.documents import day_number
 from indexer.engines.tantivy_schema import TEXT_BOOSTS, points_field
 from indexer.geo import EARTH_RADIUS_MI
 from indexer.query import SearchQuery
-from indexer.text import typo_budget
+from indexer.typos import Reach
 from indexer.vocabulary import FILTERS, MINIMUMS
 
 EXACT_TITLE_BOOST = 100.0
@@ -34,13 +34,12 @@ def any_of(clauses: list[Any]) -> Any:
     return Query.boolean_query([(Occur.Should, c) for c in clauses])
 
 
-def text_query(schema: Any, words: list[str]) -> Any | None:
-    """Every word must match some field (exactly, with typos, or as a prefix if last)."""
+def text_query(schema: Any, words: list[str], reaches: list[Reach]) -> Any | None:
+    """Every word must match some field: exactly, or one of the words it reaches (with typos,
+    or as a prefix if last; ``indexer.typos``)."""
     if not words:
         return None
-    clauses = [
-        (Occur.Must, _word(schema, w, last=i == len(words) - 1)) for i, w in enumerate(words)
-    ]
+    clauses = [(Occur.Must, _word(schema, w, r)) for w, r in zip(words, reaches, strict=True)]
     exact = Query.term_query(schema, "title_exact", " ".join(words))
     clauses.append((Occur.Should, Query.boost_query(exact, EXACT_TITLE_BOOST)))
     if len(words) > 1:
@@ -49,17 +48,16 @@ def text_query(schema: Any, words: list[str]) -> Any | None:
     return Query.boolean_query(clauses)
 
 
-def _word(schema: Any, word: str, *, last: bool) -> Any:
-    budget = typo_budget(word)
+def _word(schema: Any, word: str, reach: Reach) -> Any:
     options = []
     for name, boost in TEXT_BOOSTS.items():
         options.append(Query.boost_query(Query.term_query(schema, name, word), boost * 2))
-        if budget:
-            fuzzy = Query.fuzzy_term_query(schema, name, word, distance=budget)
-            options.append(Query.boost_query(fuzzy, boost * 0.5))
-        if last:
-            prefix = Query.fuzzy_term_query(schema, name, word, distance=budget, prefix=True)
-            options.append(Query.boost_query(prefix, boost * 0.75))
+        if reach.typos:
+            typos = Query.term_set_query(schema, name, list(reach.typos))
+            options.append(Query.boost_query(typos, boost * 0.5))
+        if reach.prefixes:
+            prefixes = Query.term_set_query(schema, name, list(reach.prefixes))
+            options.append(Query.boost_query(prefixes, boost * 0.75))
     return any_of(options)
 
 
