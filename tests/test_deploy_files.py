@@ -91,7 +91,7 @@ def test_meilisearch_matches_the_documented_production_setup(
     services: dict[str, dict[str, Any]],
 ) -> None:
     meili = services["meilisearch"]
-    assert meili["image"] == "getmeili/meilisearch:v1.21.0"
+    assert meili["image"] == "getmeili/meilisearch:v1.50.0"
     env = meili["environment"]
     assert env["MEILI_ENV"] == "production"
     assert env["MEILI_NO_ANALYTICS"] == "true"

@@ -137,17 +137,25 @@ class MeilisearchEngine:
         self.boards = sorted(boards if boards is not None else board_codes())
         self.search_cutoff_ms = search_cutoff_ms
         self._version: tuple[int, int, int] | None = None
+        self._version_asked = False
 
     @property
     def target(self) -> str:
         """This index's name among several the sync worker feeds (no credentials in it)."""
         return f"meilisearch {self.url} {self.uid}"
 
-    def version(self) -> tuple[int, int, int]:
-        """The server's version, read once (settings depend on it)."""
-        if self._version is None:
-            with _boundary("version"), needs("version", "*"):
-                self._version = parse_version(str(self.client.get_version()["pkgVersion"]))
+    def version(self) -> tuple[int, int, int] | None:
+        """The server's version, read once (settings depend on it); None when the key may not
+        read it (the documented sync key: newer servers refuse ``version`` on an index-scoped
+        key), and the settings then take what every version accepts."""
+        if not self._version_asked:
+            try:
+                with _boundary("version"), needs("version", "*"):
+                    text = str(self.client.get_version()["pkgVersion"])
+                self._version = parse_version(text)
+            except KeyRefused:
+                self._version = None
+            self._version_asked = True
         return self._version
 
     # -- reading ----------------------------------------------------------------------------

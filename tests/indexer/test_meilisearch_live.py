@@ -57,8 +57,10 @@ def search_engine(meili: MeiliServer, index: str) -> MeilisearchEngine:
 
 
 def test_settings_follow_the_server_version(meili: MeiliServer, index: str) -> None:
-    """Before: attributeRank was sent to every server; 1.21 refused the settings (400)."""
-    engine = sync_engine(meili, index)
+    """Before: attributeRank was sent to every server; 1.21 refused the settings (400).
+
+    A key that may read /version (here the master key) gets the rules of that version."""
+    engine = MeilisearchEngine(meili.url, meili.master_key, index)
     engine.prepare()
     version = parse_version(meili.version())
     settings = meili.admin("GET", f"/indexes/{index}/settings")
@@ -66,6 +68,21 @@ def test_settings_follow_the_server_version(meili: MeiliServer, index: str) -> N
     assert settings["rankingRules"] == ranking_rules(version)
     assert sorted(settings["separatorTokens"]) == sorted(SEPARATOR_TOKENS)
     assert settings["searchCutoffMs"] == SEARCH_CUTOFF_MS
+
+
+def test_the_documented_sync_key_works_without_reading_the_version(
+    meili: MeiliServer, index: str
+) -> None:
+    """Meilisearch 1.50 refuses to create an index-scoped key with the global `version`
+    action (1.21 allowed it): the sync key goes without, and the settings take the ranking
+    rules every version accepts."""
+    engine = sync_engine(meili, index)
+    engine.prepare()
+    assert engine.version() is None
+    settings = meili.admin("GET", f"/indexes/{index}/settings")
+    assert settings["rankingRules"] == ["sort", "words", "typo", "proximity", "attribute",
+                                        "exactness"]  # fmt: skip
+    assert "version" not in SYNC_KEY.actions
 
 
 @pytest.mark.parametrize(
@@ -81,9 +98,10 @@ def test_settings_follow_the_server_version(meili: MeiliServer, index: str) -> N
             (1, 50, 0),
             ["sort", "words", "typo", "proximity", "attributeRank", "exactness", "wordPosition"],
         ),
+        (None, ["sort", "words", "typo", "proximity", "attribute", "exactness"]),
     ],
 )
-def test_ranking_rules_per_version(version: tuple[int, int, int], rules: list[str]) -> None:
+def test_ranking_rules_per_version(version: tuple[int, int, int] | None, rules: list[str]) -> None:
     """Both branches; the live test above runs whichever the server under test takes."""
     assert ranking_rules(version) == rules
 
@@ -127,7 +145,6 @@ def test_reindex_with_the_documented_sync_key(meili: MeiliServer, index: str) ->
 @pytest.mark.parametrize(
     ("missing", "call"),
     [
-        ("version", lambda e: e.prepare()),
         ("settings.update", lambda e: e.prepare()),
         ("indexes.swap", lambda e: e.rebuild([docs(1)])),
         ("search", lambda e: e.count()),
