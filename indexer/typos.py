@@ -54,12 +54,12 @@ def distance(word: str, token: str, limit: int, *, prefix: bool) -> int:
     return min(best, limit + 1) if prefix else min(previous[-1], limit + 1)
 
 
-def typo_cost(word: str, token: str, *, prefix: bool) -> int | None:
+def typo_cost(word: str, token: str, *, prefix: bool, budget: int | None = None) -> int | None:
     """The typos ``token`` costs as a match of ``word`` (0 for an exact or prefix match), or
-    None when it is not a match within the word's budget."""
+    None when it is not a match within the word's budget (or ``budget``)."""
     if token == word or (prefix and token.startswith(word)):
         return 0
-    budget = typo_budget(word)
+    budget = typo_budget(word) if budget is None else budget
     if budget == 0 or not token:
         return None
     if token[0] != word[0]:
@@ -77,19 +77,22 @@ class Reach:
     prefixes: tuple[str, ...] = ()
 
 
-def reach(word: str, vocabulary: Iterable[str], *, prefix: bool) -> Reach:
+def reach(
+    word: str, vocabulary: Iterable[str], *, prefix: bool, budget: int | None = None
+) -> Reach:
     """Match ``word`` against ``vocabulary`` (sorted, as Meilisearch's word list) under the
-    rules above, keeping the first 150 one-typo and 50 two-typo words."""
+    rules above, keeping the first 150 one-typo and 50 two-typo words. ``budget`` overrides
+    the typos a word may carry (an n-gram carries fewer)."""
     one: list[str] = []
     two: list[str] = []
     prefixes: list[str] = []
-    budget = typo_budget(word)
+    budget = typo_budget(word) if budget is None else budget
     shortest, longest = len(word) - budget, len(word) + budget
     for token in vocabulary:
         # Most words are too short or too long to be within reach: skip them cheaply.
         if len(token) < shortest or (not prefix and len(token) > longest):
             continue
-        cost = typo_cost(word, token, prefix=prefix)
+        cost = typo_cost(word, token, prefix=prefix, budget=budget)
         if cost == 0 and token != word:
             prefixes.append(token)
         elif cost == 1 and len(one) < MAX_ONE_TYPO:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from catalog.synonyms import synonyms
 from indexer.documents import TEXT_FIELDS
 from indexer.vocabulary import FACET_FIELDS, MINIMUMS
 
@@ -39,8 +40,8 @@ def parse_version(text: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
-def ranking_rules(version: tuple[int, int, int]) -> list[str]:
-    """The ranking rules for a server version.
+def ranking_rules(version: tuple[int, int, int] | None) -> list[str]:
+    """The ranking rules for a server version (None: unknown, when the key may not read it).
 
     "sort" first: tantivy orders strictly by the sort key when one is asked for, even with q,
     and Meilisearch applies sort only where it sits (#1810); without a sort parameter the
@@ -48,9 +49,10 @@ def ranking_rules(version: tuple[int, int, int]) -> list[str]:
     after the attribute rank, so that a title equal to the query beats titles that merely
     start with its words (search-engines.md 1.9, #3856).
     """
-    if version[:2] >= ATTRIBUTE_SPLIT:
+    if version is not None and version[:2] >= ATTRIBUTE_SPLIT:
         return ["sort", "words", "typo", "proximity", "attributeRank", "exactness", "wordPosition"]
     # Before 1.36 "attribute" is rank and position together, so exactness comes after both.
+    # Every version accepts it (seen on 1.21.0 and 1.50.0), so it is also the unknown case.
     return ["sort", "words", "typo", "proximity", "attribute", "exactness"]
 
 
@@ -60,7 +62,9 @@ def _filterable(patterns: list[str], *, comparison: bool) -> dict[str, Any]:
 
 
 def index_settings(
-    boards: Iterable[str], version: tuple[int, int, int], search_cutoff_ms: int = SEARCH_CUTOFF_MS
+    boards: Iterable[str],
+    version: tuple[int, int, int] | None,
+    search_cutoff_ms: int = SEARCH_CUTOFF_MS,
 ) -> dict[str, Any]:
     """The complete settings of the index on a server of ``version`` (search-engines.md 1.1)."""
     minimums = dict.fromkeys(p.field for p in MINIMUMS)
@@ -84,4 +88,10 @@ def index_settings(
         "faceting": {"maxValuesPerFacet": FACET_LIMIT, "sortFacetValuesBy": {"*": "count"}},
         "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
         "searchCutoffMs": search_cutoff_ms,
+        "synonyms": synonym_settings(),
     }
+
+
+def synonym_settings() -> dict[str, list[str]]:
+    """The shipped synonyms as Meilisearch takes them: one-way, term -> phrases."""
+    return {" ".join(t): [" ".join(p) for p in means] for t, means in synonyms().items()}

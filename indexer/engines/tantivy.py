@@ -21,15 +21,17 @@ from typing import Any
 
 import tantivy
 
+from catalog.synonyms import synonyms
 from indexer.documents import Hit, board_codes
 from indexer.engines.base import EngineResult
-from indexer.engines.tantivy_lexicon import Lexicon
+from indexer.engines.tantivy_lexicon import Lexicon, TermMatch
 from indexer.engines.tantivy_query import (
     all_of,
     as_filter,
     bounding_box,
     box_without,
     filter_clauses,
+    side_by_side,
     text_query,
 )
 from indexer.engines.tantivy_schema import (
@@ -42,7 +44,7 @@ from indexer.engines.tantivy_schema import (
 from indexer.errors import EngineUnavailable
 from indexer.geo import miles_from
 from indexer.query import SearchQuery, facet_plan
-from indexer.typos import Reach
+from indexer.query_terms import query_terms
 from indexer.vocabulary import FACET_FIELDS
 
 POINTER = "CURRENT"
@@ -147,19 +149,26 @@ class TantivyEngine:
             distances, outside = self._within(searcher, box, query)
             geo = [box_without(self.schema, box, outside)]
         words = query.words
-        text = text_query(self.schema, words, self._reaches(searcher, words))
+        text = text_query(self.schema, words, self._matches(searcher, words))
         main = self._combine(text, filter_clauses(self.schema, query, today) + geo)
         total, addresses = self._page(searcher, main, query, distances)
         hits = [self._hit(searcher, a, distances) for a in addresses]
         facets = self._facets(searcher, query, today, text, geo)
         return EngineResult(hits=hits, total=total, facets=facets)
 
-    def _reaches(self, searcher: Any, words: list[str]) -> list[Reach]:
+    def _matches(self, searcher: Any, words: list[str]) -> list[TermMatch]:
         if not words or self._live is None:
             return []
         name = self._live[0]
         meta = (self.root / name / "meta.json").stat()  # rewritten by every commit
-        return self.lexicon.reaches(searcher, (name, meta.st_mtime_ns, meta.st_size), words)
+        terms = query_terms(words, synonyms())
+
+        def pairs(left: str, right: str) -> int:
+            found = searcher.search(side_by_side(self.schema, left, right), limit=1, count=True)
+            return int(found.count)
+
+        generation = (name, meta.st_mtime_ns, meta.st_size)
+        return self.lexicon.matches(searcher, generation, terms, pairs)
 
     def _combine(self, text: Any | None, filters: list[Any]) -> Any:
         if text is None:

@@ -10,10 +10,10 @@ from typing import Any
 from tantivy import FieldType, Occur, Query
 
 from indexer.documents import day_number
+from indexer.engines.tantivy_lexicon import TermMatch
 from indexer.engines.tantivy_schema import TEXT_BOOSTS, points_field
 from indexer.geo import EARTH_RADIUS_MI
 from indexer.query import SearchQuery
-from indexer.typos import Reach
 from indexer.vocabulary import FILTERS, MINIMUMS
 
 EXACT_TITLE_BOOST = 100.0
@@ -34,12 +34,18 @@ def any_of(clauses: list[Any]) -> Any:
     return Query.boolean_query([(Occur.Should, c) for c in clauses])
 
 
-def text_query(schema: Any, words: list[str], reaches: list[Reach]) -> Any | None:
-    """Every word must match some field: exactly, or one of the words it reaches (with typos,
-    or as a prefix if last; ``indexer.typos``)."""
+def text_query(schema: Any, words: list[str], matches: list[TermMatch]) -> Any | None:
+    """Every query word must be matched in some field, by itself or inside an n-gram
+    (``indexer.query_terms``): exactly, through a word it reaches (typos, prefix) or a
+    synonym."""
     if not words:
         return None
-    clauses = [(Occur.Must, _word(schema, w, r)) for w, r in zip(words, reaches, strict=True)]
+    singles = {m.term.start: m for m in matches if not m.term.ngram}
+    ngrams: dict[int, list[TermMatch]] = {}
+    for m in matches:
+        if m.term.ngram and m.viable:
+            ngrams.setdefault(m.term.start, []).append(m)
+    clauses = [(Occur.Must, _cover(schema, 0, len(words), singles, ngrams, {}))]
     exact = Query.term_query(schema, "title_exact", " ".join(words))
     clauses.append((Occur.Should, Query.boost_query(exact, EXACT_TITLE_BOOST)))
     if len(words) > 1:
@@ -48,17 +54,75 @@ def text_query(schema: Any, words: list[str], reaches: list[Reach]) -> Any | Non
     return Query.boolean_query(clauses)
 
 
-def _word(schema: Any, word: str, reach: Reach) -> Any:
+def _cover(
+    schema: Any,
+    start: int,
+    end: int,
+    singles: dict[int, TermMatch],
+    ngrams: dict[int, list[TermMatch]],
+    memo: dict[int, Any],
+) -> Any:
+    """Words ``start`` to ``end`` all matched: word by word, or with an n-gram for a run.
+
+    Without n-grams this is every word AND-ed; each n-gram adds the alternative of matching
+    its words as one.
+    """
+    if start in memo:
+        return memo[start]
+    if not any(at >= start for at in ngrams):
+        found = all_of([_term(schema, singles[i]) for i in range(start, end)])
+    else:
+        options = [
+            [_term(schema, singles[start])] + _rest(schema, start + 1, end, singles, ngrams, memo)
+        ]
+        for m in ngrams.get(start, []):
+            options.append(
+                [_term(schema, m)] + _rest(schema, m.term.end, end, singles, ngrams, memo)
+            )
+        found = any_of([all_of(o) for o in options])
+    memo[start] = found
+    return found
+
+
+def _rest(
+    schema: Any,
+    start: int,
+    end: int,
+    singles: dict[int, TermMatch],
+    ngrams: dict[int, list[TermMatch]],
+    memo: dict[int, Any],
+) -> list[Any]:
+    return [_cover(schema, start, end, singles, ngrams, memo)] if start < end else []
+
+
+def _term(schema: Any, match: TermMatch) -> Any:
+    """One term in any text field: exactly, a word it reaches, or one of its synonyms."""
+    text, reach = match.term.text, match.reach
     options = []
     for name, boost in TEXT_BOOSTS.items():
-        options.append(Query.boost_query(Query.term_query(schema, name, word), boost * 2))
+        options.append(Query.boost_query(Query.term_query(schema, name, text), boost * 2))
         if reach.typos:
             typos = Query.term_set_query(schema, name, list(reach.typos))
             options.append(Query.boost_query(typos, boost * 0.5))
         if reach.prefixes:
             prefixes = Query.term_set_query(schema, name, list(reach.prefixes))
             options.append(Query.boost_query(prefixes, boost * 0.75))
+        for phrase in match.term.synonyms:
+            options.append(Query.boost_query(_phrase(schema, name, phrase), boost * 1.5))
+        if match.split:
+            options.append(Query.boost_query(_phrase(schema, name, match.split), boost * 0.5))
     return any_of(options)
+
+
+def side_by_side(schema: Any, left: str, right: str) -> Any:
+    """Documents where ``left`` is followed by ``right`` in some text field."""
+    return any_of([_phrase(schema, name, (left, right)) for name in TEXT_BOOSTS])
+
+
+def _phrase(schema: Any, field: str, words: tuple[str, ...]) -> Any:
+    if len(words) == 1:
+        return Query.term_query(schema, field, words[0])
+    return Query.phrase_query(schema, field, list[str | tuple[int, str]](words))
 
 
 def filter_clauses(

@@ -27,6 +27,7 @@ from indexer.documents import to_document
 from indexer.engines.base import EngineResult
 from indexer.engines.meilisearch import MeilisearchEngine, meili_document
 from indexer.engines.meilisearch_filters import any_value, build_filter, quote, sort_rules
+from indexer.engines.meilisearch_settings import synonym_settings
 from indexer.errors import EngineTimeout, EngineUnavailable, QueryRejected
 from indexer.query import SearchQuery
 from indexer.service import SearchService
@@ -92,6 +93,8 @@ SETTINGS = {
     "faceting": {"maxValuesPerFacet": 10_000, "sortFacetValuesBy": {"*": "count"}},
     "pagination": {"maxTotalHits": 2**31 - 1},
     "searchCutoffMs": 1500,
+    # The shipped reference synonyms, one-way (their content: tests/catalog/test_synonyms.py).
+    "synonyms": synonym_settings(),
 }
 VERSION = "1.50.0"  # what the stand-in server reports: the attributeRank branch
 
