@@ -51,6 +51,7 @@ _HOMES = {
     "search_queue": "search_queue",
     "session_scope": "db",
     "sqlite_url": "db",
+    "synonyms": "synonyms",
     "upsert_activity": "service",
     "visibility": "service",
 }
