@@ -84,11 +84,22 @@ def providers_add(
         str, typer.Argument(metavar="ID", help="Provider id (A-Z a-z 0-9 . _ -).")
     ],
     name: Annotated[str, typer.Option("--name", help="The provider's public name.")],
+    accreditor: Annotated[
+        str,
+        typer.Option(
+            "--accreditor",
+            help="Accrediting body: ACCME, JA (Joint Accreditation) or state:XX "
+            "(the state medical society of XX).",
+        ),
+    ] = "ACCME",
 ) -> None:
     """Register an accredited provider."""
     with catalog_engine() as engine, session_scope(engine, write=True) as session:
-        add_provider(session, provider_id=provider_id, name=name)
-    err.print(f"provider {provider_id} added")
+        provider = add_provider(
+            session, provider_id=provider_id, name=name, accreditor=accreditor
+        )
+        body = provider.accreditor
+    err.print(f"provider {provider_id} added (accredited by {body})")
 
 
 @providers_app.command("key")

@@ -112,6 +112,10 @@ class ProviderPublic(BaseModel):
 
     id: str = Field(examples=["acme"])
     name: str = Field(examples=["ACME Medical Education"])
+    accreditor: str = Field(
+        description="ACCME, JA (Joint Accreditation) or state:XX (a state medical society).",
+        examples=["ACCME"],
+    )
     listed_activities: int = Field(description="Listed, current MOC activities.", examples=[42])
 
 

@@ -209,11 +209,28 @@ def list_provider_activities(
     return out
 
 
-def get_public_provider(session: Session, provider_id: str, *, today: date) -> tuple[str, int]:
-    """Return a provider's name and its count of listed, current MOC activities."""
+@dataclass(frozen=True)
+class ProviderProfile:
+    """A provider as the public sees it."""
+
+    id: str
+    name: str
+    accreditor: str  # ACCME, JA or state:XX
+    listed_activities: int  # listed, current MOC activities
+
+
+def get_provider_profile(session: Session, provider_id: str, *, today: date) -> ProviderProfile:
+    """Return a provider's public profile or raise ProviderNotFound."""
     provider = require_provider(session, provider_id)
     statement = repo.public_activities(today).where(repo.A.provider_id == provider_id)
-    return provider.name, repo.count_rows(session, statement)
+    count = repo.count_rows(session, statement)
+    return ProviderProfile(provider.id, provider.name, provider.accreditor, count)
+
+
+def get_public_provider(session: Session, provider_id: str, *, today: date) -> tuple[str, int]:
+    """Return a provider's name and its count of listed, current MOC activities."""
+    profile = get_provider_profile(session, provider_id, today=today)
+    return profile.name, profile.listed_activities
 
 
 def indexable_activities(
@@ -247,7 +264,14 @@ def activity_out(row: dict[str, Any]) -> ActivityOut:
     moc = [
         {
             k: reg[k]
-            for k in ("board", "points", "credit_types", "practice_areas", "credit_claim_date")
+            for k in (
+                "board",
+                "points",
+                "credit_types",
+                "practice_areas",
+                "credit_claim_date",
+                "content_outline",
+            )
         }
         for reg in row["moc"]
     ]

@@ -249,6 +249,7 @@ class TestXmlImport:
                 "credit_types": ["MK", "PS"],
                 "practice_areas": ["Cardiovascular Disease"],
                 "credit_claim_date": date(2030, 6, 30),
+                "content_outline": [],
             }
         ]
         module = get_provider_activity(session, provider_id=provider, provider_activity_id="X2")
@@ -265,12 +266,14 @@ class TestXmlImport:
                 "credit_types": ["MK", "PS"],
                 "practice_areas": ["Cardiovascular Disease"],
                 "credit_claim_date": date(2030, 6, 30),
+                "content_outline": [],
             },
             {
                 "board": "ABP",
                 "points": 4,
                 "credit_types": ["LLSA"],
                 "practice_areas": ["Pediatric Cardiology"],
+                "content_outline": [],
             },
         ]
         hybrid = get_provider_activity(session, provider_id=provider, provider_activity_id="X3")

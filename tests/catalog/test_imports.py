@@ -135,7 +135,7 @@ class TestCsvImport:
             "C1,Heart Failure Review,C,in_person,2030-05-01,2030-05-02,Boston,MA,02115,US,"
             "https://example.org/c1,Yes,8,internal_medicine; pediatrics,yes,Open to all,"
             '8,MK;Patient Safety,"Cardiovascular Disease; Endocrinology, Diabetes, and Metabolism",'
-            "4,LLSA,Pediatric Cardiology\n"
+            "8,LLSA,Pediatric Cardiology\n"
             "C2,Online Module,EM,online,2030-01-01,2031-01-01,,,,,"
             'https://example.org/c2,"No, it\'s free",1.25,,no,Limited,1.25,MK,Nephrology,,,\n'
         )
@@ -146,7 +146,7 @@ class TestCsvImport:
         assert c1.specialties == ["internal_medicine", "pediatrics"]
         assert [(m.board, m.points, m.credit_types) for m in c1.moc] == [
             ("ABIM", 8.0, ["MK", "PS"]),
-            ("ABP", 4.0, ["LLSA"]),
+            ("ABP", 8.0, ["LLSA"]),
         ]
         assert c1.moc[0].practice_areas == [
             "Cardiovascular Disease",
