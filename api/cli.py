@@ -95,9 +95,7 @@ def providers_add(
 ) -> None:
     """Register an accredited provider."""
     with catalog_engine() as engine, session_scope(engine, write=True) as session:
-        provider = add_provider(
-            session, provider_id=provider_id, name=name, accreditor=accreditor
-        )
+        provider = add_provider(session, provider_id=provider_id, name=name, accreditor=accreditor)
         body = provider.accreditor
     err.print(f"provider {provider_id} added (accredited by {body})")
 

@@ -32,8 +32,8 @@ from indexer.query import MAX_FILTER_VALUES
 from tests.builders import ENGINES, on_engine
 from tests.contract.catalog_fixture import FIXTURE, id_of, key_of
 from tests.web.catalog_site import HIDDEN, HTML_TITLE, PUBLIC, build_site
-from web.pages import LIMITED_NOTE, MAX_SUGGESTIONS
-from web.statements import ABIM_STATEMENT, ics
+from web.pages import LIMITED_NOTE, MAX_SUGGESTIONS, card
+from web.statements import ics
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -49,6 +49,16 @@ ABS = "American Board of Surgery"
 MK = "Medical Knowledge"
 LLSA = "Lifelong Learning and Self-Assessment"
 LL = "Lifelong Learning (CME)"
+
+
+def statement_wording(board: str) -> str:
+    rule = reference().boards[board].statement
+    assert rule is not None
+    return rule.template.text
+
+
+ABIM_STATEMENT = statement_wording("ABIM")
+ABP_STATEMENT = statement_wording("ABP")
 
 
 # -- a small HTML tree ------------------------------------------------------------------------
@@ -665,8 +675,9 @@ def test_the_activity_page_writes_one_statement_per_board(client: TestClient) ->
     assert boards == [f"{ABP} (ABP)", f"{ABIM} (ABIM)"]
     quotes = {q.find("footer").text(): q.find("p").text() for q in doc.find_all("blockquote")}
     assert set(quotes) == {ABP, ABIM}
-    assert "up to 40 points of Lifelong Learning and Self-Assessment credit" in quotes[ABP]
-    assert "American Board of Pediatrics" in quotes[ABP]
+    # The ABP's own wording (issue 14), not a generic "points of ... credit" sentence.
+    assert quotes[ABP] == ABP_STATEMENT.format(points="40")
+    assert "up to 40 MOC points in the American Board of Pediatrics' (ABP)" in quotes[ABP]
     assert quotes[ABIM] == ABIM_STATEMENT.format(points="40")
 
 
@@ -899,3 +910,21 @@ def test_pages_load_scripts_and_styles_from_this_site_only(client: TestClient, u
                 assert not re.match(r"^(https?:)?//", value), (node.tag, value)
     for asset in assets:
         assert client.get(asset).status_code == 200
+
+
+def test_a_card_names_the_board_by_its_usual_spelling() -> None:
+    """ABPath is written ABPATH as a code; the card shows the display code (issue 14)."""
+    hit = {
+        "start_date": "2030-03-01",
+        "end_date": "2030-03-01",
+        "location": None,
+        "format": "online",
+        "cme_credits": 2.0,
+        "fee": "free",
+        "registration": "open",
+        "moc": [
+            {"board": "ABPATH", "points": 2.0, "credit_types": ["LL"],
+             "practice_areas": ["Cytopathology"]},
+        ],
+    }  # fmt: skip
+    assert card(hit, reference()).boards == [("ABPath", "2 points · Lifelong Learning (CME)")]
