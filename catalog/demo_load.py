@@ -71,4 +71,9 @@ def _ensure_providers(session: Session, providers: list[DemoProvider]) -> None:
     existing = set(session.exec(select(Provider.id)).all())
     for provider in providers:
         if provider.id not in existing:
-            add_provider(session, provider_id=provider.id, name=provider.name)
+            add_provider(
+                session,
+                provider_id=provider.id,
+                name=provider.name,
+                accreditor=provider.accreditor,
+            )

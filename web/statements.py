@@ -79,7 +79,7 @@ def accreditation(activity: ActivityOut, accreditor: str, ref: Reference) -> Acc
     disclosure = ref.disclosure
     kinds = disclosure.support_kinds
     return Accreditation(
-        body=wording.name.format(**names),
+        body=accreditation_body(accreditor, ref),
         statement=template.format(**names),
         designation=disclosure.designation.format(
             provider=activity.provider.name,
@@ -92,6 +92,12 @@ def accreditation(activity: ActivityOut, accreditor: str, ref: Reference) -> Acc
         supporters=[f"{s.name} ({kinds[s.kind]})" for s in activity.commercial_support],
         sources=wording.sources + disclosure.sources,
     )
+
+
+def accreditation_body(accreditor: str, ref: Reference) -> str:
+    """The name of a provider's accrediting body, for its page."""
+    kind, state = accreditor_parts(accreditor)
+    return ref.accreditation[kind].name.format(state=ref.us_states.get(state or "", ""))
 
 
 def _designated_as(activity: ActivityOut, ref: Reference) -> str:

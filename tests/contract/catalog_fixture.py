@@ -29,8 +29,21 @@ PLACES = {
 }
 
 
-def reg(board: str, points: float, credit_types: list[str], areas: list[str]) -> dict[str, Any]:
-    return {"board": board, "points": points, "credit_types": credit_types, "practice_areas": areas}
+def reg(
+    board: str,
+    points: float,
+    credit_types: list[str],
+    areas: list[str],
+    outline: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A MOC registration; ``outline`` the ABA content outline areas every new ABA one needs."""
+    found = {
+        "board": board,
+        "points": points,
+        "credit_types": credit_types,
+        "practice_areas": areas,
+    }
+    return found | ({"content_outline": list(outline)} if outline else {})
 
 
 def activity(
@@ -95,7 +108,8 @@ FIXTURE = [
              fee="free", zip_code="02115", specialties=("pediatrics",)),
     activity("E", "gas", "Anesthesia Patient Safety Course", "course", "in_person",
              ("2030-04-10", "2030-04-12"), 12,
-             [reg("ABA", 12, ["PS", "LL"], ["Regional Anesthesia/Acute Pain"])],
+             [reg("ABA", 12, ["PS", "LL"], ["Regional Anesthesia/Acute Pain"],
+                  ("Regional Anesthesia", "Special Problems or Issues in Anesthesiology"))],
              fee="yes", registration="limited", zip_code="60601", specialties=("anesthesiology",)),
     activity("F", "cuts", "Surgical Skills Podcast", "enduring_material", "online",
              ("2030-01-01", "2031-01-01"), 1, [reg("ABS", 1, ["CME"], ["General Surgery"])],
@@ -107,7 +121,7 @@ FIXTURE = [
              ("2030-01-20", "2030-12-20"), 1, [reg("ABIM", 1, ["MK"], [CV])], fee="free"),
     activity("I", "gas", "Sleep Medicine Essentials", "enduring_material", "online",
              ("2030-01-05", "2030-06-30"), 3,
-             [reg("ABA", 3, ["LL"], ["Sleep Medicine"]),
+             [reg("ABA", 3, ["LL"], ["Sleep Medicine"], ("Respiratory System",)),
               reg("ABIM", 3, ["MK"], ["Sleep Medicine"])],
              fee="variable", registration="limited"),
     activity("J", "acme", "Hospital Medicine Update", "course", "in_person",
@@ -116,7 +130,7 @@ FIXTURE = [
     activity("K", "gas", "Critical Care Symposium", "course", "in_person",
              ("2030-09-09", "2030-09-11"), 7,
              [reg("ABIM", 7, ["PA"], ["Critical Care Medicine"]),
-              reg("ABA", 7, ["LL"], ["Critical Care Medicine"])],
+              reg("ABA", 7, ["LL"], ["Critical Care Medicine"], ("Clinical Subspecialties",))],
              fee="yes", zip_code="90012"),
     activity("M", "acme", "Tips & <b>Tricks</b> in Sleep", "enduring_material", "online",
              ("2030-02-01", "2030-08-01"), 2, [reg("ABIM", 2, ["MK"], ["Sleep Medicine"])],
