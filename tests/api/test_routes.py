@@ -34,7 +34,8 @@ HIT_KEYS = {
 ACTIVITY_KEYS = {
     "id", "provider_activity_id", "title", "description", "activity_type", "format",
     "start_date", "end_date", "location", "url", "fee", "cme_credits", "specialties", "moc",
-    "listed", "registration", "provider", "created_at", "updated_at",
+    "listed", "registration", "provider", "created_at", "updated_at", "accme_activity_id",
+    "providership", "joint_providers", "commercial_support", "rems", "mips", "topics",
 }  # fmt: skip
 FACET_VALUE_KEYS = ["value", "label", "count", "selected"]
 ETAG = re.compile(r'^W/"[0-9a-f]{32}"$')
@@ -424,9 +425,17 @@ def test_activity_detail_full_shape(client: TestClient) -> None:
         "cme_credits": 10.0,
         "specialties": ["internal_medicine"],
         "moc": [{"board": "ABIM", "points": 10.0, "credit_types": ["MK", "PS"],
-                 "practice_areas": ["Cardiovascular Disease"], "credit_claim_date": None}],
+                 "practice_areas": ["Cardiovascular Disease"], "credit_claim_date": None,
+                 "content_outline": []}],
         "listed": True,
         "registration": "open",
+        "accme_activity_id": None,
+        "providership": "direct",
+        "joint_providers": [],
+        "commercial_support": [],
+        "rems": False,
+        "mips": False,
+        "topics": [],
     }  # fmt: skip
 
 
@@ -528,7 +537,8 @@ def test_provider_profile_counts_listed_current_activities(
     response = client.get(f"/api/v1/providers/{provider_id}")
     assert response.status_code == 200
     assert response.json() == {
-        "id": provider_id, "name": PROVIDERS[provider_id], "listed_activities": count,
+        "id": provider_id, "name": PROVIDERS[provider_id], "accreditor": "ACCME",
+        "listed_activities": count,
     }  # fmt: skip
 
 
