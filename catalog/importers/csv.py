@@ -161,6 +161,11 @@ class _Row:
         if self.boards:
             self.data["moc"] = list(self.boards.values())
         board_index = {code: i for i, code in enumerate(self.boards)}
+        # A problem with a column the file lacks (a required content outline) names the
+        # column to add.
+        for code, i in board_index.items():
+            for spec in BOARD_COLUMNS:
+                self.record.columns[f"moc.{i}.{spec.path}"] = f"{code} {spec.header}"
         for column in columns:
             if column.section in board_index:
                 at = f"moc.{board_index[column.section]}"

@@ -23,43 +23,39 @@ depends_on: str | Sequence[str] | None = None
 EMPTY_LIST = sa.text("'[]'")
 
 
+# Plain ADD / DROP COLUMN, never a batch copy: on SQLite a batch operation recreates the
+# table, and dropping the old activity table deletes every MOC registration through the
+# foreign key's ON DELETE CASCADE (the foreign keys are on). SQLite adds and drops these
+# columns in place (DROP COLUMN since 3.35).
+ACTIVITY_COLUMNS = (
+    ("accme_activity_id", sa.String(length=12), None),
+    ("providership", sa.String(length=8), "direct"),
+    ("joint_providers", sa.JSON(), EMPTY_LIST),
+    ("commercial_support", sa.JSON(), EMPTY_LIST),
+    ("rems", sa.Boolean(), sa.false()),
+    ("mips", sa.Boolean(), sa.false()),
+    ("topics", sa.JSON(), EMPTY_LIST),
+)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("provider", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("accreditor", sa.String(length=16), nullable=False, server_default="ACCME")
+    op.add_column(
+        "provider",
+        sa.Column("accreditor", sa.String(length=16), nullable=False, server_default="ACCME"),
+    )
+    for name, kind, default in ACTIVITY_COLUMNS:
+        op.add_column(
+            "activity",
+            sa.Column(name, kind, nullable=default is None, server_default=default),
         )
-    with op.batch_alter_table("activity", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("accme_activity_id", sa.String(length=12), nullable=True))
-        batch_op.add_column(
-            sa.Column("providership", sa.String(length=8), nullable=False, server_default="direct")
-        )
-        for name in ("joint_providers", "commercial_support", "topics"):
-            batch_op.add_column(
-                sa.Column(name, sa.JSON(), nullable=False, server_default=EMPTY_LIST)
-            )
-        for name in ("rems", "mips"):
-            batch_op.add_column(
-                sa.Column(name, sa.Boolean(), nullable=False, server_default=sa.false())
-            )
-    with op.batch_alter_table("moc_registration", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("content_outline", sa.JSON(), nullable=False, server_default=EMPTY_LIST)
-        )
+    op.add_column(
+        "moc_registration",
+        sa.Column("content_outline", sa.JSON(), nullable=False, server_default=EMPTY_LIST),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("moc_registration", schema=None) as batch_op:
-        batch_op.drop_column("content_outline")
-    with op.batch_alter_table("activity", schema=None) as batch_op:
-        for name in (
-            "mips",
-            "rems",
-            "topics",
-            "commercial_support",
-            "joint_providers",
-            "providership",
-            "accme_activity_id",
-        ):
-            batch_op.drop_column(name)
-    with op.batch_alter_table("provider", schema=None) as batch_op:
-        batch_op.drop_column("accreditor")
+    op.drop_column("moc_registration", "content_outline")
+    for name, _, _ in reversed(ACTIVITY_COLUMNS):
+        op.drop_column("activity", name)
+    op.drop_column("provider", "accreditor")
