@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -88,14 +89,9 @@ class LiveServer:
     settings: Settings
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """uvicorn serving the real app on 127.0.0.1 in a background thread."""
-    settings = build_site(
-        tmp_path_factory.mktemp("browser"),
-        extra=generated_records(),
-        extra_providers={"gen": "Generated Learning Co"},
-    )
+@contextmanager
+def serve(settings: Settings) -> Iterator[LiveServer]:
+    """uvicorn serving the real app over ``settings`` on 127.0.0.1 in a background thread."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -125,6 +121,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=30)
         sock.close()
     assert not thread.is_alive(), "the live server did not stop"
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app over the contract catalog and the generated activities."""
+    settings = build_site(
+        tmp_path_factory.mktemp("browser"),
+        extra=generated_records(),
+        extra_providers={"gen": "Generated Learning Co"},
+    )
+    with serve(settings) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
