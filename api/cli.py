@@ -21,6 +21,7 @@ from api.observability import configure_logging
 from api.progress import progress_bar
 from api.settings import Settings
 from catalog import migrate
+from catalog.bulk import rare_collections
 from catalog.db import make_engine, session_scope
 from catalog.demo_load import load_demo
 from catalog.errors import CatalogError
@@ -202,7 +203,7 @@ def demo(
         f"demo catalog: {activities} activities ({summary.created} created, "
         f"{summary.updated} updated, {summary.unchanged} unchanged)"
     )
-    with catalog_engine() as db, _search_engine(settings) as search:
+    with catalog_engine() as db, _search_engine(settings) as search, rare_collections():
         _rebuild(settings, db, search)
 
 
