@@ -207,6 +207,29 @@ def axe_source() -> str:
     return source
 
 
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+def serious_axe_violations(page: Page, axe_source: str) -> list[dict[str, Any]]:
+    """axe-core's serious and critical WCAG 2.2 AA violations on the page, summarised."""
+    page.add_script_tag(content=axe_source)
+    results = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [(n["target"], n["failureSummary"]) for n in v["nodes"][:5]],
+        }
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 @pytest.fixture(scope="module")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -11,12 +11,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer, open_page, serve
+from tests.browser.conftest import LiveServer, open_page, serious_axe_violations, serve
 from tests.web.disclosure_site import RECORDS, build_disclosure_site, id_of
 
 pytestmark = pytest.mark.browser
-
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
 def title(name: str) -> str:
@@ -87,11 +85,5 @@ def test_the_activity_page_has_no_serious_accessibility_violations(
     page: Page, axe_source: str
 ) -> None:
     page.goto(f"/activities/{id_of('aba-safety')}")
-    page.add_script_tag(content=axe_source)
-    results = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})",
-        AXE_TAGS,
-    )
-    serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
-    assert not serious, json.dumps([(v["id"], v["help"]) for v in serious], indent=2)
+    report = serious_axe_violations(page, axe_source)
+    assert not report, json.dumps(report, indent=2)
