@@ -248,6 +248,11 @@ def get_provider_profile(session: Session, provider_id: str, *, today: date) -> 
     return ProviderProfile(provider.id, provider.name, provider.accreditor, count)
 
 
+def provider_accreditor(session: Session, provider_id: str) -> str:
+    """A provider's accrediting body (ACCME, JA or state:XX), for its statements."""
+    return require_provider(session, provider_id).accreditor
+
+
 def get_public_provider(session: Session, provider_id: str, *, today: date) -> tuple[str, int]:
     """Return a provider's name and its count of listed, current MOC activities."""
     profile = get_provider_profile(session, provider_id, today=today)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from catalog.reference import reference
-from catalog.service import get_provider_profile, get_public_activity, require_provider
+from catalog.service import get_provider_profile, get_public_activity, provider_accreditor
 from indexer.errors import EngineUnavailable
 from indexer.query import parse
 from indexer.vocabulary import FEE_LABELS, FORMAT_LABELS, WEB_FACETS
@@ -105,7 +105,7 @@ def activity_page(request: Request, activity_id: str, session: SessionDep) -> Re
         "dates": date_range(activity.start_date, activity.end_date),
         "statements": moc_statements(activity, ref),
         "accreditation": accreditation(
-            activity, require_provider(session, activity.provider.id).accreditor, ref
+            activity, provider_accreditor(session, activity.provider.id), ref
         ),
         "boards": {m.board: ref.boards[m.board] for m in activity.moc},
         "specialties": [ref.specialties.get(s, s) for s in activity.specialties],

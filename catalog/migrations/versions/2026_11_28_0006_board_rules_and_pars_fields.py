@@ -5,7 +5,7 @@ the REMS and MIPS flags and state-licensure topics; MOC registrations their cont
 areas; providers their accreditor. Rows written before get the defaults the rules give.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-28
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-# 0004 and 0005 are written on other branches; the lead re-chains the revisions at merge.
-down_revision: str | None = "0003"
+# Written beside 0004 and 0005 (other branches); chained after 0005, on main when rebased.
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
