@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from catalog.errors import InvalidInput
+from catalog.errors import InvalidActivity, InvalidInput
 from catalog.providers import parse_accreditor
 from catalog.reference import reference
 from catalog.rules import parse_activity
@@ -146,8 +146,11 @@ def test_a_new_aba_registration_needs_a_content_outline_area() -> None:
     record = valid_record(moc=[aba(content_outline=MISSING)])
     message = f"must list 1-2 areas of the {OUTLINE} for a new ABA registration"
     assert errors_of(record) == [("moc.0.content_outline", message)]
-    with pytest.raises(Exception, match="problem"):
+    with pytest.raises(InvalidActivity) as caught:
         parse_activity(record, registered=never_registered)
+    assert [e.as_dict() for e in caught.value.errors] == [
+        {"field": "moc.0.content_outline", "message": message}
+    ]
 
 
 def test_an_aba_registration_already_in_the_catalog_may_keep_no_outline() -> None:
