@@ -21,6 +21,7 @@ from api.observability import configure_logging
 from api.progress import progress_bar
 from api.settings import Settings
 from catalog import migrate
+from catalog.bulk import rare_collections
 from catalog.db import make_engine, session_scope
 from catalog.demo_load import load_demo
 from catalog.errors import CatalogError
@@ -84,11 +85,20 @@ def providers_add(
         str, typer.Argument(metavar="ID", help="Provider id (A-Z a-z 0-9 . _ -).")
     ],
     name: Annotated[str, typer.Option("--name", help="The provider's public name.")],
+    accreditor: Annotated[
+        str,
+        typer.Option(
+            "--accreditor",
+            help="Accrediting body: ACCME, JA (Joint Accreditation) or state:XX "
+            "(the state medical society of XX).",
+        ),
+    ] = "ACCME",
 ) -> None:
     """Register an accredited provider."""
     with catalog_engine() as engine, session_scope(engine, write=True) as session:
-        add_provider(session, provider_id=provider_id, name=name)
-    err.print(f"provider {provider_id} added")
+        provider = add_provider(session, provider_id=provider_id, name=name, accreditor=accreditor)
+        body = provider.accreditor
+    err.print(f"provider {provider_id} added (accredited by {body})")
 
 
 @providers_app.command("key")
@@ -193,7 +203,7 @@ def demo(
         f"demo catalog: {activities} activities ({summary.created} created, "
         f"{summary.updated} updated, {summary.unchanged} unchanged)"
     )
-    with catalog_engine() as db, _search_engine(settings) as search:
+    with catalog_engine() as db, _search_engine(settings) as search, rare_collections():
         _rebuild(settings, db, search)
 
 

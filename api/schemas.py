@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -23,6 +23,11 @@ class PublicActivity(ActivityOut):
 
     created_at: UtcDateTime
     updated_at: UtcDateTime
+
+
+def public_activity_json(activity: ActivityOut) -> dict[str, Any]:
+    """An activity as the detail endpoint, the changes feed and NDJSON exports give it."""
+    return PublicActivity.model_validate(activity.model_dump()).model_dump(mode="json")
 
 
 class HitLocation(BaseModel):
@@ -112,6 +117,10 @@ class ProviderPublic(BaseModel):
 
     id: str = Field(examples=["acme"])
     name: str = Field(examples=["ACME Medical Education"])
+    accreditor: str = Field(
+        description="ACCME, JA (Joint Accreditation) or state:XX (a state medical society).",
+        examples=["ACCME"],
+    )
     listed_activities: int = Field(description="Listed, current MOC activities.", examples=[42])
 
 

@@ -2,6 +2,10 @@
 
 Same (activities, seed, today) -> same output: every draw comes from a seeded
 ``random.Random`` and every table is a tuple or a sorted list, never a set.
+
+Each activity is drawn from one clinical theme (``catalog.demo_themes``): its title,
+description, specialties, boards, practice areas, ABA content outline areas and topics all come
+from that theme, and its credit types and points follow the boards' rules (research.json).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import zlib
 from bisect import bisect
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -20,8 +25,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import zipcodes
 
+from catalog.demo_themes import THEMES, Theme
 from catalog.geo import Place, gazetteer
-from catalog.reference import Board, reference
+from catalog.reference import Board, CreditType, reference
 
 if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
@@ -33,6 +39,7 @@ T = TypeVar("T")
 class DemoProvider:
     id: str
     name: str
+    accreditor: str = "ACCME"  # ACCME, JA or state:XX
 
 
 class _Random(random.Random):
@@ -122,48 +129,6 @@ BOARDS = {
 # A board added to reference.json later still gets a few activities.
 DEFAULT_BOARD = _BoardInfo(1, "Medicine", "physicians", (), (), "{state} Medical Society")
 
-# Practice area -> title topics ("|"-separated); other areas use their own name.
-TOPICS = {
-    "Internal Medicine": "Internal Medicine|Hypertension|Type 2 Diabetes|Preventive Care",
-    "Cardiovascular Disease": "Heart Failure Management|Atrial Fibrillation|Lipid Management",
-    "Advanced Heart Failure and Transplant Cardiology": "Advanced Heart Failure|Heart Transplant",
-    "Gastroenterology": "Gastroenterology|Inflammatory Bowel Disease|Colorectal Cancer Screening",
-    "Pulmonary Disease": "COPD|Asthma in Adults|Interstitial Lung Disease",
-    "Infectious Disease": "Infectious Diseases|Antimicrobial Stewardship|HIV Care",
-    "Endocrinology, Diabetes, and Metabolism": "Diabetes Technology|Thyroid Disease|Obesity",
-    "Medical Oncology": "Medical Oncology|Immunotherapy|Lung Cancer|Breast Cancer",
-    "Hospital Medicine": "Hospital Medicine|Sepsis|Perioperative Medicine",
-    "Nephrology": "Nephrology|Chronic Kidney Disease|Acute Kidney Injury",
-    "Geriatric Medicine": "Geriatric Medicine|Dementia Care|Falls Prevention",
-    "General Pediatrics": "Pediatric Asthma|Childhood Obesity|Well-Child Care|Newborn Care",
-    "General Surgery": "General Surgery|Hernia Repair|Acute Care Surgery",
-    "Head & Neck": "Head and Neck Surgery|Head and Neck Cancer", "Allergy": "Otolaryngic Allergy",
-    "Professionalism/Patient Safety/Other Skills": "Professionalism and Patient Safety",
-    "Ambulatory/Outpatient": "Ambulatory Anesthesia", "Trauma": "Trauma Anesthesia",
-    "Regional Anesthesia/Acute Pain": "Regional Anesthesia|Acute Pain Management",
-    # ABPath names organ systems; a title needs "... Pathology".
-    "All Practice Areas (e.g. ethics)": "Ethics in Pathology Practice",
-    "Blood Bank Transfusion Medicine": "Transfusion Medicine", "Breast": "Breast Pathology",
-    "Cardiovascular": "Cardiovascular Pathology", "Endocrine": "Endocrine Pathology",
-    "Female Reproductive": "Gynecologic Pathology", "Male Genital": "Genitourinary Pathology",
-    "GI (incl. Liver, Pancreas, Biliary)": "Gastrointestinal and Liver Pathology",
-    "Head & Neck/Oral": "Head and Neck Pathology", "Placenta": "Placental Pathology",
-    "Hemostasis & Thrombosis/Coagulation": "Coagulation Testing",
-    "Infectious Diseases/Medical Microbiology": "Medical Microbiology",
-    "Lab Management": "Laboratory Management", "Medical Director": "Laboratory Direction",
-    "Patient Safety": "Patient Safety in the Laboratory", "Renal/Medical Renal": "Renal Pathology",
-    "Pulmonary, Mediastinum": "Pulmonary Pathology", "Urinary Tract": "Urologic Pathology",
-    "Soft Tissue & Bone": "Bone and Soft Tissue Pathology",
-}
-RSS_DEPTS = {
-    "Cardiovascular Disease": "Cardiology", "Pulmonary Disease": "Pulmonary and Critical Care",
-    "Medical Oncology": "Oncology", "Infectious Disease": "Infectious Diseases",
-    "Endocrinology, Diabetes, and Metabolism": "Endocrinology",
-}
-TUMOR_SITES = ("Thoracic Oncology", "Breast", "GI", "Head and Neck", "Neuro-Oncology",
-               "Genitourinary", "Sarcoma", "Melanoma", "Hepatobiliary", "Gynecologic Oncology")
-TUMOR_BOARDS = ("ABIM", "ABS", "ABPATH", "ABOHNS", "ABTS")
-
 TYPES = _Weighted.of((
     ("enduring_material", 45), ("rss", 30), ("course", 20), ("journal_cme", 1),
     ("performance_improvement", 0.8), ("internet_searching_learning", 0.8),
@@ -178,15 +143,27 @@ FORMATS = {
 }
 OTHER_FORMATS = _Weighted.of((("online", 90), ("hybrid", 10)))
 FEES = _Weighted.of((("yes", 55), ("free", 30), ("variable", 15)))
-# Span in days, inside max_span_months of reference.json with a margin (12 -> 330, 36 -> 1050).
-SPANS = {"enduring_material": (180, 1050), "rss": (90, 330), "course": (0, 4)}
+# Spans in days: a live course runs 1-3 days; a series at most 12 months (PARS), most of an
+# academic year; an enduring material up to 3 years (PARS), 1094 days being under 36 months.
+COURSE_DAYS = _Weighted.of(((1, 50), (2, 30), (3, 20)))
+SERIES_SPANS = _Weighted.of((((300, 364), 70), ((90, 180), 30)))
+SERIES_MEETINGS = _Weighted.of((("weekly", 60), ("every other week", 15), ("monthly", 25)))
+MEETING_DAYS = {"weekly": 7, "every other week": 14, "monthly": 30}
+ENDURING_SPAN = (180, 1094)
 OTHER_SPAN = (30, 365)
 HORIZON = {"course": 365, "rss": 150}  # how many days ahead an activity may start
 # Credits in quarter steps as (low, high, mode) for random.triangular.
-QUARTERS = {"enduring_material": (1, 40, 4), "course": (4, 160, 28), "rss": (48, 208, 96)}
+QUARTERS = {"enduring_material": (1, 40, 4)}
 OTHER_QUARTERS = (4, 80, 16)
+COURSE_DAY_QUARTERS = (16, 32)  # 4 to 8 credits a day
 KIND_WORDS = {"enduring_material": "self-paced module", "rss": "regularly scheduled series",
-              "course": "live course", "journal_cme": "journal-based activity"}
+              "course": "live course", "journal_cme": "journal-based activity",
+              "performance_improvement": "performance improvement activity"}
+# Shares of the PARS fields (plausible, not measured): most activities carry their PARS ID.
+ACCME_ID_SHARE, JOINT_SHARE, SUPPORT_SHARE, MIPS_SHARE, REMS_SHARE = 0.8, 0.12, 0.08, 0.08, 0.5
+ACCME_ID_BASE = 200_000_000  # nine digits, as PARS activity IDs have
+EXTRA_PATIENT_SAFETY = 0.06  # registrations of other themes that also offer patient safety
+SELF_ASSESSMENT = 0.4  # registrations of boards with a general type that add self-assessment
 
 TITLES = {
     "enduring_material": (
@@ -194,25 +171,24 @@ TITLES = {
         "Clinical Challenges in {topic}", "{topic} Podcast, Episode {n}",
         "Controversies in {topic}", "What's New in {topic}", "{topic}: Evidence into Practice"),
     "rss": ("{dept} Grand Rounds", "{dept} Grand Rounds {year}-{next_year}",
-            "{dept} M&M Conference", "{dept} Morbidity and Mortality Conference",
-            "{dept} Journal Club", "{dept} Case Conference",
-            "{topic} Multidisciplinary Conference"),
+            "{dept} Morbidity and Mortality Conference Series", "{dept} Journal Club",
+            "{dept} Case Conference Series", "{topic} Multidisciplinary Conference Series"),
     "course": ("{topic} Board Review {year}", "Annual {topic} Symposium {year}",
                "{city} {topic} Conference {year}", "Hands-On {topic} Workshop",
                "{ordinal} Annual {topic} Update", "Current Concepts in {topic} {year}"),
-    "tumor_board": ("{site} Tumor Board", "Tumor Board \u2014 {site}"),
+    "tumor_board": ("{topic} Tumor Board", "Multidisciplinary {topic} Tumor Board"),
     "journal_cme": ("Journal CME: {topic} ({year})",),
     "performance_improvement": ("PI-CME: Improving {topic} Outcomes",),
     "internet_searching_learning": ("Point-of-Care Learning: {topic}",),
     "learning_from_teaching": ("Learning from Teaching: {dept} Residency Program",),
     "committee_learning": ("{topic} Guideline Committee {year}",),
-    "manuscript_review": ("Manuscript Review \u2014 {dept} Journals {year}",),
+    "manuscript_review": ("Manuscript Review: {topic} ({year})",),
     "test_item_writing": ("{board} Exam Item Writing: {topic}",),
     "other": ("Blended Learning: {topic}",),
 }
-OPENERS = ("This {kind} reviews current evidence in {topic} for practicing {audience}.",
-           "A {kind} on {topic} for {audience} and their care teams.",
-           "Practical updates in {topic}, built around recent guidelines.")
+OPENERS = ("This {kind} covers {focus}, for practicing {audience}.",
+           "A {kind} on {topic}: {focus}.",
+           "Practical updates in {topic}, built around recent guidelines: {focus}.")
 DETAILS = ("Faculty work through challenging cases and apply new guidelines to everyday practice.",
            "Learners answer self-assessment questions with feedback on each answer.",
            "Sessions combine short talks with interactive case discussion.",
@@ -224,19 +200,26 @@ CLOSERS = ("Presented by {provider}.",
 GENERAL_NAMES = _Weighted.of((
     ("University of {state} College of Medicine", 6),
     ("University of {state} School of Medicine", 4), ("{city} University School of Medicine", 5),
-    ("{brand} Health System CME", 10),
-    ("{brand} Medical Center {city}", 8), ("{city} {brand} Hospital", 6),
-    ("{brand} Health {city} Continuing Medical Education", 5),
+    ("{brand} Health System", 10), ("{brand} Medical Center {city}", 8),
+    ("{city} {brand} Hospital", 6), ("{brand} Health {city}", 5),
+    ("{brand} Regional Medical Center", 4), ("{brand} Children's Hospital of {city}", 2),
     ("{state} State Medical Association", 3), ("{state} Medical Society", 3)))
 FOCUSED_NAMES = _Weighted.of((("{chapter}", 3), ("{society}", 1)))
 BRANDS = ("Mercy", "Baptist", "Methodist", "Presbyterian", "St. Luke's", "St. Joseph", "Valley",
           "Good Samaritan", "Providence", "Memorial", "Lutheran", "Adventist", "Covenant",
-          "Trinity", "Sacred Heart", "Holy Cross", "Riverside", "Northside", "Summit", "Regional")
-HOSPITAL_VENUES = ("{city} General Hospital", "{city} Medical Center, Main Auditorium",
-                   "University Hospital, Education Center", "{city} Memorial Hospital",
-                   "{city} Regional Medical Center, Conference Room B")
+          "Trinity", "Sacred Heart", "Holy Cross", "Riverside", "Northside", "Summit", "Regional",
+          "St. Vincent", "St. Mary's", "Beacon", "Harbor", "Lakeview", "Cedar", "Unity", "Grace")
+ROOMS = ("Main Auditorium", "Education Center", "Conference Room B", "Grand Rounds Room",
+         "Simulation Center")
 EVENT_VENUES = ("{city} Convention Center", "Hyatt Regency {city}", "{city} Marriott Downtown",
                 "Hilton {city}", "Sheraton {city} Hotel", "The Westin {city}")
+JOINT_PARTNERS = ("{city} Medical Society", "{brand} Foundation", "{brand} Physician Group",
+                  "{city} {dept} Associates", "{state} Academy of Family Physicians")
+# Made-up companies: the demo names no real company as a supporter.
+SUPPORTERS = ("Northbridge Pharmaceuticals", "Alderon Biologics", "Keystone Medical Devices",
+              "Halvern Therapeutics", "Corvel Diagnostics", "Brightwater Surgical",
+              "Meridian Imaging Systems", "Solace Pharma", "Tidewell Labs", "Orrin Medical")
+VENUE_RADIUS_KM = 6.0  # venues spread around their city's centre, each at its own spot
 # fmt: on
 TERRITORIES = ("AS", "GU", "MP", "PR", "UM", "VI")
 MIN_CITY_ZIPS = 5  # keeps ~320 sizeable cities, so demo events happen where events happen
@@ -249,6 +232,8 @@ class _Profile:
     slug: str
     board: Board | None  # a specialty society's board; None for a multi-specialty provider
     home: Place
+    venue: str  # where the provider's own series and courses meet
+    brand: str
 
 
 @cache
@@ -278,6 +263,19 @@ def _cities_table() -> _Weighted[Place]:
     return _Weighted.of([(p, counts[k]) for k in big if (p := places.find_city(*k)) is not None])
 
 
+@cache
+def themes_of(board_code: str) -> tuple[Theme, ...]:
+    """The themes a board registers activities of; a board no theme lists gets its own."""
+    found = tuple(t for t in THEMES if t.areas(board_code))
+    if found:
+        return found
+    board = reference().boards[board_code]
+    area = board.practice_areas[0]
+    name = re.sub(r"\s*\([^)]*\)", "", area)
+    return (Theme(name, _info(board).dept, f"current practice in {name.lower()}",
+                  ((board.code, (area,)),)),)  # fmt: skip
+
+
 def _provider_count(activities: int) -> int:
     return max(5, min(1000, activities // 50))
 
@@ -296,29 +294,59 @@ def _profiles(count: int, seed: int) -> tuple[_Profile, ...]:
         home = _cities_table().pick(rng)
         focused = i > MULTI_SPECIALTY_TOP and rng.random() < 0.25
         board = _boards_table().pick(rng) if focused else None
-        name = _provider_name(rng, home, board, taken, i)
+        name, template, brand = _provider_name(rng, home, board, taken)
         taken.add(name)
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         slug = slug if len(slug) <= 40 else slug[:41].rsplit("-", 1)[0]  # whole words, short host
-        profiles.append(_Profile(DemoProvider(f"demo-{i:04d}", name), slug, board, home))
+        accreditor = _accreditor(rng, template, home, top=i <= MULTI_SPECIALTY_TOP)
+        venue = _home_venue(rng, name, template, brand, home)
+        provider = DemoProvider(f"demo-{i:04d}", name, accreditor)
+        profiles.append(_Profile(provider, slug, board, home, venue, brand))
     return tuple(profiles)
 
 
-def _provider_name(rng: _Random, home: Place, board: Board | None, taken: set[str], i: int) -> str:
+def _provider_name(
+    rng: _Random, home: Place, board: Board | None, taken: set[str]
+) -> tuple[str, str, str]:
+    """A name not taken yet, the template it came from and the hospital brand it uses."""
     info = _info(board) if board else DEFAULT_BOARD
     state = _us_states()[home.state]
     templates = FOCUSED_NAMES if board else GENERAL_NAMES
-    for _ in range(20):
-        name = templates.pick(rng).format(
+    candidates = [(templates.pick(rng), rng.choice(BRANDS)) for _ in range(20)]
+    # Should every draw be taken, some brand's hospital in this city is still free.
+    candidates += [("{brand} Medical Center {city}", brand) for brand in BRANDS]
+    candidates += [("{brand} Hospital of {city}", brand) for brand in BRANDS]
+    for template, brand in candidates:
+        name = template.format(
             state=state,
             city=home.city,
-            brand=rng.choice(BRANDS),
+            brand=brand,
             chapter=info.chapter.format(state=state),
             society=rng.choice(info.societies or (f"{state} Medical Society",)),
         )
         if name not in taken:
-            return name
-    return f"{home.city} Continuing Medical Education {i}"
+            return name, template, brand
+    raise AssertionError(f"no free provider name in {home.city}")  # 56 brand names per city
+
+
+def _accreditor(rng: _Random, template: str, home: Place, *, top: bool) -> str:
+    """Hospitals are often accredited by their state medical society; a few large providers
+    hold Joint Accreditation; the rest are accredited by the ACCME."""
+    if top and rng.random() < 0.3:
+        return "JA"
+    if "{brand}" in template and rng.random() < 0.55:
+        return f"state:{home.state}"
+    return "ACCME"
+
+
+def _home_venue(rng: _Random, name: str, template: str, brand: str, home: Place) -> str:
+    """Where a provider's own series meet: its hospital, its campus, or a hotel for a society."""
+    if "{brand}" in template:
+        return f"{brand} Medical Center, {rng.choice(ROOMS)}"
+    if "School of Medicine" in name or "College of Medicine" in name:
+        campus = name.replace(" School of Medicine", "").replace(" College of Medicine", "")
+        return f"{campus} Medical Center, {rng.choice(ROOMS)}"
+    return rng.choice(EVENT_VENUES).format(city=home.city)
 
 
 def demo_activities(
@@ -338,19 +366,19 @@ def demo_activities(
 def _activity(rng: _Random, index: int, profile: _Profile, today: date) -> dict[str, Any]:
     kind = TYPES.pick(rng)
     fmt = FORMATS.get(kind, OTHER_FORMATS).pick(rng)
-    start, end = _dates(rng, kind, today)
-    credits = round(rng.triangular(*QUARTERS.get(kind, OTHER_QUARTERS))) / 4
-    boards = _boards(rng, profile.board, start)
-    moc = [_registration(rng, b, kind, credits, end) for b in boards]
-    area = moc[0]["practice_areas"][0]
-    location = _location(rng, kind, profile.home) if fmt != "online" else None
-    topic = rng.choice(_topics(area))
+    start, end, meetings = _dates(rng, kind, today)
+    credits = _credits(rng, kind, start, end, meetings)
+    first = _first_board(rng, profile.board, start)
+    theme = rng.choice(themes_of(first.code))
+    boards = _boards(rng, first, theme, start)
+    moc = [_registration(rng, b, theme, kind, credits, start, end) for b in boards]
+    location = _location(rng, kind, profile) if fmt != "online" else None
     city = location["city"] if location else ""
     pid = f"D{index:07d}"
     record: dict[str, Any] = {
         "provider_activity_id": pid,
-        "title": _title(rng, kind, boards[0], area, topic, start, city),
-        "description": _description(rng, kind, topic, boards[0], profile.provider.name),
+        "title": _title(rng, kind, boards[0], theme, start, city),
+        "description": _description(rng, kind, theme, boards[0], profile.provider.name, meetings),
         "activity_type": kind,
         "format": fmt,
         "start_date": start.isoformat(),
@@ -358,7 +386,7 @@ def _activity(rng: _Random, index: int, profile: _Profile, today: date) -> dict[
         "url": f"https://{profile.slug}.example.org/cme/{pid}",
         "fee": FEES.pick(rng),
         "cme_credits": credits,
-        "specialties": _specialties(rng, boards[0]),
+        "specialties": _specialties(rng, boards[0], theme),
         # A few activities are plain CME without MOC registration.
         "moc": [] if rng.random() < 0.03 else moc,
         "listed": rng.random() >= 0.15,
@@ -366,35 +394,64 @@ def _activity(rng: _Random, index: int, profile: _Profile, today: date) -> dict[
     }
     if location is not None:
         record["location"] = location
+    record |= _pars_fields(rng, index, kind, theme, profile)
     return record
 
 
-def _dates(rng: _Random, kind: str, today: date) -> tuple[date, date]:
-    """Pick start and end: ~10% already ended, the rest current or upcoming."""
-    span = timedelta(days=rng.randint(*SPANS.get(kind, OTHER_SPAN)))
+def _dates(rng: _Random, kind: str, today: date) -> tuple[date, date, str]:
+    """Pick start and end (~10% already ended, the rest current or upcoming); a series also
+    gets how often it meets."""
+    meetings = ""
+    if kind == "course":
+        span = COURSE_DAYS.pick(rng) - 1
+    elif kind == "rss":
+        span, meetings = rng.randint(*SERIES_SPANS.pick(rng)), SERIES_MEETINGS.pick(rng)
+    elif kind == "enduring_material":
+        span = rng.randint(*ENDURING_SPAN)
+    else:
+        span = rng.randint(*OTHER_SPAN)
     if rng.random() < 0.10:
         end = today - timedelta(days=rng.randint(1, 400))
-        return end - span, end
-    start = today + timedelta(days=rng.randint(-span.days, HORIZON.get(kind, 90)))
-    return start, start + span
+        return end - timedelta(days=span), end, meetings
+    start = today + timedelta(days=rng.randint(-span, HORIZON.get(kind, 90)))
+    return start, start + timedelta(days=span), meetings
 
 
-def _boards(rng: _Random, own: Board | None, start: date) -> list[Board]:
-    """Pick one board (a society's own most of the time), sometimes two; respect their dates."""
+def _credits(rng: _Random, kind: str, start: date, end: date, meetings: str) -> float:
+    """AMA PRA Category 1 credits in quarter hours, fitting the activity's length."""
+    if kind == "course":
+        days = (end - start).days + 1
+        return sum(rng.randint(*COURSE_DAY_QUARTERS) for _ in range(days)) / 4
+    if kind == "rss":
+        sessions = max(1, ((end - start).days + 1) // MEETING_DAYS[meetings])
+        return sessions * rng.choice((4, 4, 4, 6)) / 4  # one-hour sessions, some longer
+    return round(rng.triangular(*QUARTERS.get(kind, OTHER_QUARTERS))) / 4
+
+
+def _first_board(rng: _Random, own: Board | None, start: date) -> Board:
+    """A specialty society's own board, else one drawn by weight; open on the date."""
     table = _boards_table()
-    first = own if own and rng.random() < 0.8 else table.pick(rng)
+    first = own or table.pick(rng)
     for _ in range(5):
         if _open_on(first, start):
-            break
+            return first
         first = table.pick(rng)
-    else:  # no board drawn accepts an activity starting this early: take one without a limit
-        first = next(b for b in table.items if b.registrations_from is None)
+    # No board drawn accepts an activity starting this early: take one without a limit.
+    return next(b for b in table.items if b.registrations_from is None)
+
+
+def _boards(rng: _Random, first: Board, theme: Theme, start: date) -> list[Board]:
+    """The first board, and sometimes a second one the theme also fits."""
     if rng.random() >= 0.15:
         return [first]
-    # Redraw a few times: ABIM, the likeliest second board, is often the first one already.
-    others = (table.pick(rng) for _ in range(4))
-    second = next((b for b in others if b != first and _open_on(b, start)), None)
-    return [first, second] if second else [first]
+    boards = reference().boards
+    others = [
+        boards[code]
+        for code, _ in theme.boards
+        if code != first.code and code in boards and boards[code].active
+    ]
+    others = [b for b in others if _open_on(b, start)]
+    return [first, rng.choice(others)] if others else [first]
 
 
 def _open_on(board: Board, start: date) -> bool:
@@ -402,23 +459,31 @@ def _open_on(board: Board, start: date) -> bool:
 
 
 def _registration(
-    rng: _Random, board: Board, kind: str, credits: float, end: date
+    rng: _Random, board: Board, theme: Theme, kind: str, credits: float, start: date, end: date
 ) -> dict[str, Any]:
-    """One board's MOC registration, valid for that board."""
-    wanted = "improvement" if kind == "performance_improvement" else "evaluation_with_feedback"
-    types = board.credit_types
-    first = next((c.code for c in types if c.kind == wanted), types[0].code)
-    extra = [c.code for c in types if c.code != first and rng.random() < 0.15]
-    areas = board.practice_areas
+    """One board's MOC registration: the theme's practice areas, the board's rules."""
+    areas = theme.areas(board.code) or board.practice_areas[:1]
     reg: dict[str, Any] = {
         "board": board.code,
-        "points": credits if rng.random() < 0.85 else _fewer_points(rng, credits),
-        "credit_types": [first, *extra],
+        "points": _points(rng, board, kind, credits),
+        "credit_types": _credit_types(rng, board, theme, kind, start),
         "practice_areas": rng.few(areas, min(len(areas), rng.choice((1, 1, 1, 2, 2, 3)))),
     }
+    outline = board.content_outline
+    if outline is not None:
+        codes = theme.outline or (outline.codes[0].code,)
+        reg["content_outline"] = rng.few(codes, min(len(codes), outline.max, rng.randint(1, 2)))
     if rng.random() < 0.4:
         reg["credit_claim_date"] = (end + timedelta(days=rng.randint(0, 365))).isoformat()
     return reg
+
+
+def _points(rng: _Random, board: Board, kind: str, credits: float) -> float:
+    """Equal to the credits where the board says so; otherwise usually equal, and for a
+    multi-session ABIM course sometimes fewer (only some sessions qualify; ACCME FAQ 7922)."""
+    if board.points.rule == "equal" or not (board.code == "ABIM" and kind == "course"):
+        return credits
+    return credits if rng.random() < 0.8 else _fewer_points(rng, credits)
 
 
 def _fewer_points(rng: _Random, credits: float) -> float:
@@ -426,72 +491,133 @@ def _fewer_points(rng: _Random, credits: float) -> float:
     return max(0.25, math.floor(credits * rng.uniform(0.3, 0.95) * 4) / 4)
 
 
-@cache
-def _topics(area: str) -> tuple[str, ...]:
-    """Title topics of a practice area; parenthetical notes dropped from the fallback."""
-    return tuple(TOPICS.get(area, re.sub(r"\s*\([^)]*\)", "", area)).split("|"))
+def _credit_types(rng: _Random, board: Board, theme: Theme, kind: str, start: date) -> list[str]:
+    """Credit types as a provider registers them, normalised as the rules would store them."""
+    usable = [c for c in board.credit_types if c.valid_until is None or start <= c.valid_until]
+
+    def of(wanted: str) -> CreditType | None:
+        return next((c for c in usable if c.kind == wanted), None)
+
+    general, evaluation = of("accredited_cme"), of("evaluation_with_feedback")
+    improvement, safety = of("improvement"), of("patient_safety")
+    if kind == "performance_improvement" and improvement:
+        types = [improvement.code]
+    elif general:
+        types = [general.code]
+        if evaluation and rng.random() < SELF_ASSESSMENT:
+            types.append(evaluation.code)
+    else:
+        types = [(evaluation or usable[0]).code]
+    if safety and (theme.safety or rng.random() < EXTRA_PATIENT_SAFETY):
+        types.append(safety.code)
+    return board.with_implied(types)
 
 
-def _title(
-    rng: _Random, kind: str, board: Board, area: str, topic: str, start: date, city: str
-) -> str:
-    if kind == "rss" and board.code in TUMOR_BOARDS and rng.random() < 0.2:
+def _title(rng: _Random, kind: str, board: Board, theme: Theme, start: date, city: str) -> str:
+    if kind == "rss" and theme.tumor and rng.random() < 0.3:
         kind = "tumor_board"
-    # One-word subspecialties ("Nephrology") name their own rounds; others use the department.
-    dept = area if " " not in area and area.endswith("ology") else _info(board).dept
     n = rng.randint(2, 45)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     title = rng.choice(TITLES[kind]).format(
-        topic=topic,
+        topic=theme.name,
         year=start.year,
         next_year=start.year + 1,
         n=n,
         ordinal=f"{n}{suffix}",
-        dept=RSS_DEPTS.get(area, dept),
+        dept=theme.dept,
         board=board.display_code,
         city=city,
-        site=rng.choice(TUMOR_SITES),
     )
     return title.strip()  # an online course has no city to open "{city} ... Conference"
 
 
-def _description(rng: _Random, kind: str, topic: str, board: Board, provider: str) -> str:
+def _description(
+    rng: _Random, kind: str, theme: Theme, board: Board, provider: str, meetings: str
+) -> str:
     opener = rng.choice(OPENERS).format(
-        kind=KIND_WORDS.get(kind, "activity"), topic=topic, audience=_info(board).audience
+        kind=KIND_WORDS.get(kind, "activity"),
+        topic=theme.name,
+        focus=theme.focus,
+        audience=_info(board).audience,
     )
-    more = [
+    parts = [opener]
+    if meetings:
+        parts.append(f"The series meets {meetings} for its {theme.dept} audience.")
+    parts += [
         rng.choice(p).format(provider=provider) for p in (DETAILS, CLOSERS) if rng.random() < 0.5
     ]
-    return " ".join([opener, *more])
+    return " ".join(parts)
+
+
+def _specialties(rng: _Random, board: Board, theme: Theme) -> list[str]:
+    """0-3 specialties: the first board's own specialty, then the theme's."""
+    own = _info(board).specialties[:1]
+    found = list(dict.fromkeys((*own, *theme.specialties)))
+    return found[: rng.choice((0, 1, 1, 1, 2, 3))]
 
 
 def _info(board: Board) -> _BoardInfo:
     return BOARDS.get(board.code, DEFAULT_BOARD)
 
 
-@cache
-def _own_specialties(board_code: str) -> tuple[str, ...]:
-    known = reference().specialties
-    return tuple(s for s in BOARDS.get(board_code, DEFAULT_BOARD).specialties if s in known)
+def _pars_fields(
+    rng: _Random, index: int, kind: str, theme: Theme, profile: _Profile
+) -> dict[str, Any]:
+    """The PARS disclosure and programme fields, at plausible rates."""
+    fields: dict[str, Any] = {}
+    if rng.random() < ACCME_ID_SHARE:
+        fields["accme_activity_id"] = str(ACCME_ID_BASE + index)
+    if rng.random() < JOINT_SHARE:
+        state = _us_states()[profile.home.state]
+        partners = [
+            rng.choice(JOINT_PARTNERS).format(
+                city=profile.home.city, brand=rng.choice(BRANDS), dept=theme.dept, state=state
+            )
+            for _ in range(rng.choice((1, 1, 1, 2)))
+        ]
+        names = [p for p in dict.fromkeys(partners) if p != profile.provider.name]
+        if names:
+            fields |= {"providership": "joint", "joint_providers": names}
+    if rng.random() < SUPPORT_SHARE:
+        in_kind = 0.5 if kind == "course" else 0.15  # workshops borrow equipment
+        fields["commercial_support"] = [
+            {"name": name, "kind": "in_kind" if rng.random() < in_kind else "monetary"}
+            for name in rng.few(SUPPORTERS, rng.choice((1, 1, 2)))
+        ]
+    if theme.rems and rng.random() < REMS_SHARE:
+        fields["rems"] = True
+    if rng.random() < (0.6 if kind == "performance_improvement" else MIPS_SHARE):
+        fields["mips"] = True
+    if theme.topics:
+        fields["topics"] = list(theme.topics)
+    return fields
 
 
-def _specialties(rng: _Random, board: Board) -> list[str]:
-    """0-3 specialty codes: the board's own first, then related ones."""
-    own = _own_specialties(board.code)
-    k = min(len(own), rng.choice((0, 1, 1, 1, 2, 3)))
-    return [own[0], *rng.few(own[1:], k - 1)] if k else []
-
-
-def _location(rng: _Random, kind: str, home: Place) -> dict[str, Any]:
-    """A real US city: series meet at the provider's home, courses often travel."""
-    place = _cities_table().pick(rng) if kind == "course" and rng.random() < 0.5 else home
-    venues = EVENT_VENUES if kind == "course" and rng.random() < 0.7 else HOSPITAL_VENUES
+def _location(rng: _Random, kind: str, profile: _Profile) -> dict[str, Any]:
+    """A venue in a real US city: series meet at the provider's home, courses often travel."""
+    if kind == "course" and rng.random() < 0.5:
+        place = _cities_table().pick(rng)
+        venue = rng.choice(EVENT_VENUES).format(city=place.city)
+    else:
+        place, venue = profile.home, profile.venue
+    lat, lng = venue_point(place, venue)
     return {
-        "venue": rng.choice(venues).format(city=place.city),
+        "venue": venue,
         "city": place.city,
         "state": place.state,
         "postal_code": place.zip_code,
         "country": "US",
-        "lat": place.lat,
-        "lng": place.lng,
+        "lat": lat,
+        "lng": lng,
     }
+
+
+def venue_point(place: Place, venue: str) -> tuple[float, float]:
+    """A venue's own spot within VENUE_RADIUS_KM of its city's centre, fixed by its name, so
+    "nearest first" can order the activities of one city and a venue is always at one place."""
+    digest = zlib.crc32(f"{venue}|{place.city}|{place.state}".encode())
+    angle = (digest & 0xFFFF) / 0x10000 * 2 * math.pi
+    distance = math.sqrt((digest >> 16) / 0x10000) * VENUE_RADIUS_KM
+    lat = place.lat + distance / 111.0 * math.sin(angle)
+    lng = place.lng + distance / (111.0 * math.cos(math.radians(place.lat))) * math.cos(angle)
+    return round(lat, 5), round(lng, 5)

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from catalog.bulk import rare_collections
 from catalog.db import session_scope
 from catalog.demo import DemoProvider, demo_activities, demo_providers
 from catalog.importers import Record
@@ -32,6 +33,18 @@ def load_demo(
     on_written: Progress | None = None,
 ) -> WriteSummary:
     """Generate, check and write a demo catalog in one transaction; return what was written."""
+    with rare_collections():
+        return _load(engine, activities, seed, today, on_checked, on_written)
+
+
+def _load(
+    engine: Engine,
+    activities: int,
+    seed: int,
+    today: date,
+    on_checked: Progress | None,
+    on_written: Progress | None,
+) -> WriteSummary:
     pairs = list(_checked_pairs(activities, seed, today, on_checked or _ignore))
     total = WriteSummary()
     with session_scope(engine, write=True) as session:
@@ -71,4 +84,9 @@ def _ensure_providers(session: Session, providers: list[DemoProvider]) -> None:
     existing = set(session.exec(select(Provider.id)).all())
     for provider in providers:
         if provider.id not in existing:
-            add_provider(session, provider_id=provider.id, name=provider.name)
+            add_provider(
+                session,
+                provider_id=provider.id,
+                name=provider.name,
+                accreditor=provider.accreditor,
+            )

@@ -35,6 +35,10 @@ class Problems:
     def has(self, field: str) -> bool:
         return any(e.field == field for e in self.errors)
 
+    def has_under(self, field: str) -> bool:
+        """Whether ``field`` or any path below it (``field.0.name``) has a problem."""
+        return any(e.field == field or e.field.startswith(field + ".") for e in self.errors)
+
     def __bool__(self) -> bool:
         return bool(self.errors)
 

@@ -18,12 +18,13 @@ from catalog.errors import InvalidActivity
 from catalog.fields import Problems, as_text
 from catalog.importers import Record
 from catalog.repository import find_states, refresh_statistics
-from catalog.rules import PROVIDER_ACTIVITY_ID, parse_activity
+from catalog.rules import PROVIDER_ACTIVITY_ID, Registered, parse_activity
 from catalog.schemas import ActivityIn
 from catalog.service import (
     WriteSummary,
     delete_activity,
     public_id,
+    registered_in_catalog,
     require_provider,
     upsert_activities,
 )
@@ -82,16 +83,18 @@ def check_records(
     report: ImportReport,
     *,
     exists: Callable[[str], bool] | None = None,
+    registered: Registered | None = None,
 ) -> CheckedRecords:
     """Validate every record, adding its problems to the report; return the valid ones.
 
     ``exists`` tells whether the provider has an activity; without it deletions go unchecked.
+    ``registered`` tells the rules which registrations the catalog holds already.
     """
     checked = CheckedRecords()
     first_seen: dict[str, str] = {}
     for record in records:
         report.records += 1
-        item, problems = _check(record)
+        item, problems = _check(record, registered)
         if item is not None:
             problems = _in_context(item, record.locator, first_seen, exists)
         if problems:
@@ -105,13 +108,15 @@ def check_records(
     return checked
 
 
-def _check(record: Record) -> tuple[ActivityIn | Deletion | None, list[Rejection]]:
+def _check(
+    record: Record, registered: Registered | None
+) -> tuple[ActivityIn | Deletion | None, list[Rejection]]:
     if record.problem is not None:
         return None, [Rejection(record.locator, record.problem.field, record.problem.message)]
     if record.delete:
         return _deletion(record)
     try:
-        return parse_activity(record.data), []
+        return parse_activity(record.data, registered=registered), []
     except InvalidActivity as exc:
         return None, [
             Rejection(record.locator, record.describe(e.field), e.message) for e in exc.errors
@@ -166,7 +171,8 @@ def import_records(
         aid = public_id(provider_id, provider_activity_id)
         return aid in find_states(session, [aid])
 
-    checked = check_records(records, report, exists=exists)
+    registered = registered_in_catalog(session, provider_id)
+    checked = check_records(records, report, exists=exists, registered=registered)
     if not report.ok and not partial:
         return report
     valid = checked.activities

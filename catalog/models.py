@@ -7,17 +7,22 @@ define the schema that Alembic migrations must match (a test checks that they do
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -35,11 +40,25 @@ def _timestamp() -> Column[datetime]:
     return Column(DateTime(timezone=True), nullable=False)
 
 
+# Server defaults give rows written before migration 0006 the values the rules default to.
+def _json_list() -> Column[Any]:
+    return Column(JSON, nullable=False, server_default=text("'[]'"))
+
+
+def _flag() -> Column[bool]:
+    return Column(Boolean, nullable=False, server_default=false())
+
+
 class Provider(SQLModel, table=True):
     """An accredited CME provider."""
 
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=300)
+    # ACCME, JA (Joint Accreditation) or state:XX (a state medical society): catalog.providers.
+    accreditor: str = Field(
+        default="ACCME",
+        sa_column=Column(String(16), nullable=False, server_default="ACCME"),
+    )
     created_at: datetime = Field(sa_column=_timestamp())
     updated_at: datetime = Field(sa_column=_timestamp())
 
@@ -86,6 +105,15 @@ class Activity(SQLModel, table=True):
     cme_credits: float
     listed: bool
     registration: str = Field(max_length=16)
+    accme_activity_id: str | None = Field(default=None, max_length=12)
+    providership: str = Field(
+        default="direct", sa_column=Column(String(8), nullable=False, server_default="direct")
+    )
+    joint_providers: list[str] = Field(default_factory=list, sa_column=_json_list())
+    commercial_support: list[dict[str, str]] = Field(default_factory=list, sa_column=_json_list())
+    rems: bool = Field(default=False, sa_column=_flag())
+    mips: bool = Field(default=False, sa_column=_flag())
+    topics: list[str] = Field(default_factory=list, sa_column=_json_list())
     # Hash of the normalised record: a re-import of the same data writes nothing.
     content_hash: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=_timestamp())
@@ -108,6 +136,7 @@ class MocRegistration(SQLModel, table=True):
     credit_types: list[str] = Field(sa_column=Column(JSON, nullable=False))
     practice_areas: list[str] = Field(sa_column=Column(JSON, nullable=False))
     credit_claim_date: date | None = None
+    content_outline: list[str] = Field(default_factory=list, sa_column=_json_list())
 
 
 class ActivitySpecialty(SQLModel, table=True):

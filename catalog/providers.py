@@ -16,10 +16,31 @@ from sqlmodel import Session, select
 
 from catalog.errors import InvalidInput, ProviderExists
 from catalog.models import Provider, ProviderKey
+from catalog.reference import reference
 from catalog.service import require_provider, utcnow
 
 PROVIDER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 KEY_PREFIX = "moc_"
+STATE_PREFIX = "state:"
+ACCREDITOR_HINT = "ACCME, JA (Joint Accreditation) or state:XX (XX a US state code)"
+
+
+def parse_accreditor(text: str) -> str:
+    """Normalise an accrediting body: ``ACCME``, ``JA`` or ``state:XX``; else InvalidInput."""
+    value = text.strip()
+    if value.upper() in ("ACCME", "JA"):
+        return value.upper()
+    state = value[len(STATE_PREFIX) :].upper() if value.casefold().startswith(STATE_PREFIX) else ""
+    if state in reference().us_states:
+        return STATE_PREFIX + state
+    raise InvalidInput(f"accreditor must be {ACCREDITOR_HINT}, not {text!r}")
+
+
+def accreditor_parts(accreditor: str) -> tuple[str, str | None]:
+    """("ACCME", None), ("JA", None) or ("state", "NY"): the kind of body and its state."""
+    if accreditor.startswith(STATE_PREFIX):
+        return "state", accreditor[len(STATE_PREFIX) :]
+    return accreditor, None
 
 
 def hash_key(key: str) -> str:
@@ -27,17 +48,25 @@ def hash_key(key: str) -> str:
 
 
 def add_provider(
-    session: Session, *, provider_id: str, name: str, now: datetime | None = None
+    session: Session,
+    *,
+    provider_id: str,
+    name: str,
+    accreditor: str = "ACCME",
+    now: datetime | None = None,
 ) -> Provider:
-    """Register a new provider."""
+    """Register a new provider with its accrediting body (default ACCME)."""
     if not PROVIDER_ID.match(provider_id):
         raise InvalidInput("provider id must be 1-64 of A-Z a-z 0-9 . _ -")
     if not 1 <= len(name.strip()) <= 300:
         raise InvalidInput("provider name must be 1-300 characters")
+    body = parse_accreditor(accreditor)
     if session.get(Provider, provider_id) is not None:
         raise ProviderExists(f"provider {provider_id!r} already exists")
     now = now or utcnow()
-    provider = Provider(id=provider_id, name=name.strip(), created_at=now, updated_at=now)
+    provider = Provider(
+        id=provider_id, name=name.strip(), accreditor=body, created_at=now, updated_at=now
+    )
     session.add(provider)
     session.flush()
     return provider

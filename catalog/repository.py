@@ -86,6 +86,12 @@ def public_changes_after(session: Session, cursor: int, limit: int) -> list[tupl
     return [(row.id, row.activity_id, row.op) for row in session.execute(statement)]
 
 
+def has_registration(session: Session, activity_id: str, board: str) -> bool:
+    """Whether the catalog holds this activity's MOC registration with this board."""
+    statement = select(MOC.c.id).where(MOC.c.activity_id == activity_id, MOC.c.board == board)
+    return session.execute(statement.limit(1)).first() is not None
+
+
 def find_hashes(session: Session, ids: Sequence[str]) -> dict[str, str]:
     """Return {activity id: content hash} for the ids that exist."""
     found: dict[str, str] = {}

@@ -12,7 +12,7 @@ the plain type errors, each at its exact index.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,9 +21,10 @@ from catalog.errors import FieldError, InvalidActivity
 from catalog.fields import Problems, as_bool, as_choice, as_date, as_list, as_number, as_text
 from catalog.geo import gazetteer
 from catalog.reference import Board, Reference, reference
-from catalog.schemas import ActivityIn, LocationIn, MocIn
+from catalog.schemas import ActivityIn, CommercialSupportIn, LocationIn, MocIn
 
 PROVIDER_ACTIVITY_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+ACCME_ACTIVITY_ID = re.compile(r"^[0-9]{1,12}$")
 US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 WHITESPACE = re.compile(r"\s")
 MAX_CREDITS = 1000.0
@@ -32,16 +33,39 @@ READ_ONLY_FIELDS = frozenset({"id", "provider", "created_at", "updated_at"})
 ACTIVITY_FIELDS = frozenset(ActivityIn.model_fields)
 LOCATION_FIELDS = frozenset(LocationIn.model_fields)
 MOC_FIELDS = frozenset(MocIn.model_fields)
+SUPPORT_FIELDS = frozenset(CommercialSupportIn.model_fields)
 FEE_LABELS = {"yes": "yes", "no, it's free": "free", "no": "free", "free": "free"}
 REGISTRATION_LABELS = {"open to all": "open", "open": "open", "limited": "limited"}
+# PARS says "Direct" / "Joint"; its legacy templates "directly" / "jointly provided".
+PROVIDERSHIP_LABELS = {
+    "direct": "direct",
+    "joint": "joint",
+    "directly provided": "direct",
+    "jointly provided": "joint",
+}
+SUPPORT_KINDS = {
+    "monetary": "monetary",
+    "in_kind": "in_kind",
+    "in-kind": "in_kind",
+    "in kind": "in_kind",
+}
+MAX_JOINT_PROVIDERS = 10
+
+Registered = Callable[[str, str], bool]
+"""Whether the catalog already holds (provider activity id, board)'s registration."""
 
 
-def parse_activity(raw: object) -> ActivityIn:
-    """Check a raw record against every rule; return it normalised or raise InvalidActivity."""
+def parse_activity(raw: object, *, registered: Registered | None = None) -> ActivityIn:
+    """Check a raw record against every rule; return it normalised or raise InvalidActivity.
+
+    ``registered`` tells whether a registration is already in the catalog: rules that apply
+    only to new registrations (the ABA content outline while its codes are unconfirmed) use
+    it. Without it every registration counts as new.
+    """
     problems = Problems()
     if not isinstance(raw, Mapping):
         raise InvalidActivity([FieldError("", "an activity must be a JSON object")])
-    out = _activity_fields(problems, raw, reference())
+    out = _activity_fields(problems, raw, reference(), registered)
     if problems:
         raise InvalidActivity(problems.errors)
     return ActivityIn.model_validate(out)
@@ -53,7 +77,9 @@ def _unknown_fields(p: Problems, raw: Mapping[str, Any], known: frozenset[str], 
             p.add(f"{at}{name}", "unknown field")
 
 
-def _activity_fields(p: Problems, raw: Mapping[str, Any], ref: Reference) -> dict[str, Any]:
+def _activity_fields(
+    p: Problems, raw: Mapping[str, Any], ref: Reference, registered: Registered | None
+) -> dict[str, Any]:
     _unknown_fields(p, raw, ACTIVITY_FIELDS, "")
     out: dict[str, Any] = {
         "provider_activity_id": as_text(
@@ -74,8 +100,24 @@ def _activity_fields(p: Problems, raw: Mapping[str, Any], ref: Reference) -> dic
         "registration": as_choice(
             p, "registration", raw.get("registration"), REGISTRATION_LABELS, default="open"
         ),
-        "specialties": _specialties(p, raw.get("specialties"), ref),
+        "specialties": _codes(p, "specialties", raw.get("specialties"), ref.specialty_by_name),
+        "accme_activity_id": as_text(
+            p,
+            "accme_activity_id",
+            _digits(raw.get("accme_activity_id")),
+            required=False,
+            pattern=ACCME_ACTIVITY_ID,
+            pattern_hint="1-12 digits (the activity ID PARS assigns)",
+        ),
+        "providership": as_choice(
+            p, "providership", raw.get("providership"), PROVIDERSHIP_LABELS, default="direct"
+        ),
+        "commercial_support": _commercial_support(p, raw.get("commercial_support")),
+        "rems": as_bool(p, "rems", raw.get("rems"), default=False),
+        "mips": as_bool(p, "mips", raw.get("mips"), default=False),
+        "topics": _codes(p, "topics", raw.get("topics"), ref.topic_by_name),
     }
+    out["joint_providers"] = _joint_providers(p, raw.get("joint_providers"), out["providership"])
     out["activity_type"], out["format"] = _type_and_format(p, raw, ref)
     out["fee"] = as_choice(
         p,
@@ -87,7 +129,7 @@ def _activity_fields(p: Problems, raw: Mapping[str, Any], ref: Reference) -> dic
     out["url"] = _url(p, raw.get("url"), required=out["listed"] is True)
     out["location"] = _location(p, raw.get("location"), out["format"], ref)
     _check_dates(p, out, ref)
-    out["moc"] = _registrations(p, raw.get("moc"), out, ref)
+    out["moc"] = _registrations(p, raw.get("moc"), out, ref, registered)
     return out
 
 
@@ -120,17 +162,62 @@ def _deprecated_codes(ref: Reference) -> set[str]:
     return {a.code for a in ref.activity_types.values() if a.maps_to_type}
 
 
-def _specialties(p: Problems, value: object, ref: Reference) -> list[str]:
-    items = as_list(p, "specialties", value)
-    by_label = ref.specialty_by_label
+# What the message calls an item of each vocabulary list.
+_VOCABULARY_ITEM = {"specialties": "specialty", "topics": "topic"}
+
+
+def _codes(p: Problems, at: str, value: object, by_name: Mapping[str, str]) -> list[str]:
+    """Codes of a reference vocabulary given by code or name (``by_name`` keys casefolded)."""
+    items = as_list(p, at, value)
     found: list[str] = []
     for i, item in enumerate(items):
-        text = str(item).strip() if isinstance(item, str) else None
-        code = text if text in ref.specialties else by_label.get((text or "").casefold())
+        code = by_name.get(item.strip().casefold()) if isinstance(item, str) else None
         if code is None:
-            p.add(f"specialties.{i}", f"unknown specialty {item!r}")
+            p.add(f"{at}.{i}", f"unknown {_VOCABULARY_ITEM[at]} {item!r}")
         elif code not in found:
             found.append(code)
+    return found
+
+
+def _digits(value: object) -> object:
+    """An identifier given as a JSON number (200000001) reads as its digits."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _joint_providers(p: Problems, value: object, providership: str | None) -> list[str]:
+    items = as_list(p, "joint_providers", value)
+    names: list[str] = []
+    for j, item in enumerate(items):
+        name = as_text(p, f"joint_providers.{j}", item, max_len=300)
+        if name is not None and name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    if p.has_under("joint_providers"):
+        return names
+    if providership == "joint" and not names:
+        p.add(
+            "joint_providers",
+            f"is required when providership is joint (1-{MAX_JOINT_PROVIDERS} names)",
+        )
+    elif providership == "direct" and names:
+        p.add("joint_providers", "must be empty when providership is direct")
+    elif len(names) > MAX_JOINT_PROVIDERS:
+        p.add("joint_providers", f"must list at most {MAX_JOINT_PROVIDERS} names")
+    return names
+
+
+def _commercial_support(p: Problems, value: object) -> list[dict[str, str]]:
+    """Commercial supporters: each a name and whether the support was monetary or in kind."""
+    found: list[dict[str, str]] = []
+    for j, item in enumerate(as_list(p, "commercial_support", value)):
+        at = f"commercial_support.{j}"
+        if not isinstance(item, Mapping):
+            p.add(at, "must be an object with name and kind")
+            continue
+        _unknown_fields(p, item, SUPPORT_FIELDS, f"{at}.")
+        name = as_text(p, f"{at}.name", item.get("name"), max_len=300)
+        kind = as_choice(p, f"{at}.kind", item.get("kind"), SUPPORT_KINDS)
+        if name is not None and kind is not None and {"name": name, "kind": kind} not in found:
+            found.append({"name": name, "kind": kind})
     return found
 
 
@@ -277,7 +364,7 @@ def _add_months(day: date, months: int) -> date:
 
 
 def _registrations(
-    p: Problems, value: object, out: dict[str, Any], ref: Reference
+    p: Problems, value: object, out: dict[str, Any], ref: Reference, registered: Registered | None
 ) -> list[dict[str, Any]]:
     items = as_list(p, "moc", value)
     seen: dict[str, int] = {}
@@ -296,7 +383,7 @@ def _registrations(
             )
         elif board is not None:
             seen[board.code] = i
-        result.append(_registration(p, at, item, board, out))
+        result.append(_registration(p, at, item, board, out, registered))
     return result
 
 
@@ -304,9 +391,7 @@ def _board(p: Problems, at: str, value: object, start: date | None, ref: Referen
     code = as_text(p, at, value)
     if code is None:
         return None
-    board = ref.boards.get(code.upper()) or next(
-        (b for b in ref.boards.values() if b.display_code.upper() == code.upper()), None
-    )
+    board = ref.find_board(code)
     if board is None:
         active = ", ".join(b.code for b in ref.active_boards())
         p.add(at, f"unknown board {code!r}; expected one of {active}")
@@ -324,26 +409,96 @@ def _board(p: Problems, at: str, value: object, start: date | None, ref: Referen
 
 
 def _registration(
-    p: Problems, at: str, item: Mapping[str, Any], board: Board | None, out: dict[str, Any]
+    p: Problems,
+    at: str,
+    item: Mapping[str, Any],
+    board: Board | None,
+    out: dict[str, Any],
+    registered: Registered | None,
 ) -> dict[str, Any]:
     points = as_number(p, f"{at}.points", item.get("points"), maximum=MAX_CREDITS)
-    credits = out["cme_credits"]
-    if points is not None and credits is not None and points > credits:
-        p.add(f"{at}.points", f"must not exceed cme_credits ({credits:g})")
+    _check_points(p, f"{at}.points", points, out["cme_credits"], board)
     claim = as_date(p, f"{at}.credit_claim_date", item.get("credit_claim_date"), required=False)
     if claim is not None and out["start_date"] is not None and claim < out["start_date"]:
         p.add(f"{at}.credit_claim_date", "must be on or after start_date")
+    types = _board_codes(p, f"{at}.credit_types", item.get("credit_types"), board, _credit_type)
+    if board is not None:
+        _check_validity(p, f"{at}.credit_types", types, board, out["start_date"])
+    new = board is not None and not _registered(registered, out["provider_activity_id"], board)
     return {
         "board": board.code if board else None,
         "points": points,
-        "credit_types": _board_codes(
-            p, f"{at}.credit_types", item.get("credit_types"), board, _credit_type
-        ),
-        "practice_areas": _board_codes(
-            p, f"{at}.practice_areas", item.get("practice_areas"), board, _practice_area
+        "credit_types": board.with_implied(list(types)) if board else list(types),
+        "practice_areas": list(
+            _board_codes(
+                p, f"{at}.practice_areas", item.get("practice_areas"), board, _practice_area
+            )
         ),
         "credit_claim_date": claim,
+        "content_outline": _content_outline(
+            p, f"{at}.content_outline", item.get("content_outline"), board, new=new
+        ),
     }
+
+
+def _check_points(
+    p: Problems, at: str, points: float | None, credits: float | None, board: Board | None
+) -> None:
+    """The board's points rule (research.json): equal to the credits, or at most them."""
+    if points is None or credits is None or p.has(at):
+        return
+    rule = board.points.rule if board else "at_most"
+    if (rule == "equal" and points != credits) or points > credits:
+        message = board.points.message if board else "must not exceed cme_credits"
+        where = f" for {board.code}" if board else ""
+        p.add(at, f"{message} ({credits:g}){where}")
+
+
+def _check_validity(
+    p: Problems, at: str, types: dict[str, int], board: Board, start: date | None
+) -> None:
+    """A credit type is accepted only for activities inside its validity (ABPath SAM)."""
+    for code, index in types.items():
+        kind = board.credit_type(code)
+        if kind and kind.valid_until and start and start > kind.valid_until:
+            p.add(
+                f"{at}.{index}",
+                f"{code!r} is accepted by {board.code} only for activities starting on or "
+                f"before {kind.valid_until.isoformat()}",
+            )
+
+
+def _registered(registered: Registered | None, key: str | None, board: Board) -> bool:
+    return registered is not None and key is not None and registered(key, board.code)
+
+
+def _content_outline(
+    p: Problems, at: str, value: object, board: Board | None, *, new: bool
+) -> list[str]:
+    """Areas of the board's content outline: 1-2 for the ABA, none for boards without one."""
+    items = as_list(p, at, value)
+    outline = board.content_outline if board else None
+    if board is None or p.has(at):
+        return []
+    if outline is None:
+        if items:
+            p.add(at, f"{board.code} has no content outline; leave it empty")
+        return []
+    found: list[str] = []
+    for j, item in enumerate(items):
+        code = outline.find(item) if isinstance(item, str) else None
+        if code is None:
+            p.add(f"{at}.{j}", f"{item!r} is not an area of the {outline.name}")
+        elif code not in found:
+            found.append(code)
+    span = f"{outline.min}-{outline.max}" if outline.min != outline.max else f"{outline.min}"
+    if len(found) > outline.max:
+        p.add(at, f"must list at most {outline.max} areas of the {outline.name}")
+    elif not items and (new or not outline.required_for_new_only):
+        p.add(
+            at, f"must list {span} areas of the {outline.name} for a new {board.code} registration"
+        )
+    return found
 
 
 def _credit_type(board: Board, text: str) -> str | None:
@@ -358,15 +513,20 @@ def _practice_area(board: Board, text: str) -> str | None:
     return board.find_practice_area(text)
 
 
-def _board_codes(p: Problems, at: str, value: object, board: Board | None, match: Any) -> list[str]:
-    """Check a non-empty list of values that must each be valid for the registration's board."""
+def _board_codes(
+    p: Problems, at: str, value: object, board: Board | None, match: Any
+) -> dict[str, int]:
+    """Check a non-empty list of values that must each be valid for the registration's board.
+
+    Returns each distinct code with the index it was first given at, in order.
+    """
     items = as_list(p, at, value)
     if not items and value is not None and not p.has(at):
         p.add(at, "must list at least one value")
     elif value is None:
         p.add(at, "is required")
     what = "credit type" if at.endswith("credit_types") else "practice area"
-    found: list[str] = []
+    found: dict[str, int] = {}
     for j, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
             p.add(f"{at}.{j}", f"must be a {what} name or code")
@@ -376,6 +536,6 @@ def _board_codes(p: Problems, at: str, value: object, board: Board | None, match
         code = match(board, item.strip())
         if code is None:
             p.add(f"{at}.{j}", f"{item.strip()!r} is not a {what} of {board.code}")
-        elif code not in found:
-            found.append(code)
+        else:
+            found.setdefault(code, j)
     return found

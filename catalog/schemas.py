@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 Format = Literal["in_person", "online", "hybrid"]
 Fee = Literal["yes", "free", "variable"]
 Registration = Literal["open", "limited"]
+Providership = Literal["direct", "joint"]
+SupportKind = Literal["monetary", "in_kind"]
 
 
 class LocationIn(BaseModel):
@@ -36,6 +38,20 @@ class MocIn(BaseModel):
     credit_types: list[str] = Field(min_length=1, examples=[["MK", "PS"]])
     practice_areas: list[str] = Field(min_length=1, examples=[["Cardiovascular Disease"]])
     credit_claim_date: date | None = Field(None, examples=["2027-03-31"])
+    content_outline: list[str] = Field(
+        default_factory=list,
+        description="Areas of the board's content outline (ABA: 1-2 per registration).",
+        examples=[["Regional Anesthesia"]],
+    )
+
+
+class CommercialSupportIn(BaseModel):
+    """One commercial supporter of an activity (ACCME asks that each be disclosed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, max_length=300, examples=["Example Pharmaceuticals"])
+    kind: SupportKind = Field(examples=["monetary"])
 
 
 class ActivityIn(BaseModel):
@@ -58,6 +74,15 @@ class ActivityIn(BaseModel):
     moc: list[MocIn] = Field(default_factory=list)
     listed: bool = True
     registration: Registration = "open"
+    accme_activity_id: str | None = Field(
+        None, pattern=r"^[0-9]{1,12}$", description="The activity ID PARS assigns."
+    )
+    providership: Providership = "direct"
+    joint_providers: list[str] = Field(default_factory=list, max_length=10)
+    commercial_support: list[CommercialSupportIn] = Field(default_factory=list)
+    rems: bool = Field(False, description="Education that meets the FDA Opioid Analgesic REMS.")
+    mips: bool = Field(False, description="Registered as a MIPS improvement activity.")
+    topics: list[str] = Field(default_factory=list, examples=[["controlled_substances"]])
 
 
 class ProviderRef(BaseModel):

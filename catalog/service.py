@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -42,6 +42,15 @@ def public_id(provider_id: str, provider_activity_id: str) -> str:
 
 def content_hash(data: ActivityIn) -> str:
     return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+
+
+def registered_in_catalog(session: Session, provider_id: str) -> Callable[[str, str], bool]:
+    """For the rules: whether (provider activity id, board) is already registered here."""
+
+    def registered(provider_activity_id: str, board: str) -> bool:
+        return repo.has_registration(session, public_id(provider_id, provider_activity_id), board)
+
+    return registered
 
 
 def require_provider(session: Session, provider_id: str) -> Provider:
@@ -129,6 +138,19 @@ def get_public_activity(session: Session, activity_id: str, *, today: date) -> A
     return activity_out(rows[0])
 
 
+def get_public_activities(
+    session: Session, ids: Sequence[str], *, today: date
+) -> dict[str, ActivityOut]:
+    """The listed, current MOC activities among ``ids`` (the others are simply absent)."""
+    found: dict[str, ActivityOut] = {}
+    for part in repo.chunks(list(ids)):
+        statement = repo.public_activities(today).where(repo.A.id.in_(part))
+        found.update(
+            {r["id"]: activity_out(r) for r in repo.load_activity_rows(session, statement)}
+        )
+    return found
+
+
 def get_provider_activity(
     session: Session, *, provider_id: str, provider_activity_id: str
 ) -> ActivityOut:
@@ -161,8 +183,7 @@ def list_public_changes(
     rows = repo.public_changes_after(session, since, limit + 1)
     more, rows = len(rows) > limit, rows[:limit]
     ids = [aid for _, aid, op in rows if op == "upsert"]
-    statement = repo.public_activities(today).where(repo.A.id.in_(ids))
-    current = {r["id"]: activity_out(r) for r in repo.load_activity_rows(session, statement)}
+    current = get_public_activities(session, ids, today=today)
     entries = [
         PublicChangeEntry(cursor, "upsert", aid, current[aid])
         if op == "upsert" and aid in current
@@ -209,11 +230,33 @@ def list_provider_activities(
     return out
 
 
-def get_public_provider(session: Session, provider_id: str, *, today: date) -> tuple[str, int]:
-    """Return a provider's name and its count of listed, current MOC activities."""
+@dataclass(frozen=True)
+class ProviderProfile:
+    """A provider as the public sees it."""
+
+    id: str
+    name: str
+    accreditor: str  # ACCME, JA or state:XX
+    listed_activities: int  # listed, current MOC activities
+
+
+def get_provider_profile(session: Session, provider_id: str, *, today: date) -> ProviderProfile:
+    """Return a provider's public profile or raise ProviderNotFound."""
     provider = require_provider(session, provider_id)
     statement = repo.public_activities(today).where(repo.A.provider_id == provider_id)
-    return provider.name, repo.count_rows(session, statement)
+    count = repo.count_rows(session, statement)
+    return ProviderProfile(provider.id, provider.name, provider.accreditor, count)
+
+
+def provider_accreditor(session: Session, provider_id: str) -> str:
+    """A provider's accrediting body (ACCME, JA or state:XX), for its statements."""
+    return require_provider(session, provider_id).accreditor
+
+
+def get_public_provider(session: Session, provider_id: str, *, today: date) -> tuple[str, int]:
+    """Return a provider's name and its count of listed, current MOC activities."""
+    profile = get_provider_profile(session, provider_id, today=today)
+    return profile.name, profile.listed_activities
 
 
 def indexable_activities(
@@ -247,7 +290,14 @@ def activity_out(row: dict[str, Any]) -> ActivityOut:
     moc = [
         {
             k: reg[k]
-            for k in ("board", "points", "credit_types", "practice_areas", "credit_claim_date")
+            for k in (
+                "board",
+                "points",
+                "credit_types",
+                "practice_areas",
+                "credit_claim_date",
+                "content_outline",
+            )
         }
         for reg in row["moc"]
     ]

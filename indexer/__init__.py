@@ -12,6 +12,7 @@ _HOMES = {
     "CHIP_PARAMS": "vocabulary",
     "EngineUnavailable": "errors",
     "FEE_LABELS": "vocabulary",
+    "FLAGS": "vocabulary",
     "FORMAT_LABELS": "vocabulary",
     "FacetValue": "query",
     "Hit": "documents",

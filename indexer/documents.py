@@ -15,6 +15,7 @@ from typing_extensions import TypedDict
 
 from catalog.reference import Reference, reference
 from catalog.schemas import ActivityOut
+from indexer.vocabulary import FLAGS
 
 EPOCH = date(1970, 1, 1).toordinal()
 ISO_DATE = Field(json_schema_extra={"format": "date"}, examples=["2026-03-05"])
@@ -110,6 +111,7 @@ def to_document(activity: ActivityOut, ref: Reference | None = None) -> dict[str
     loc = activity.location
     points = {m.board: m.points for m in activity.moc}
     tie = tie_breaker(activity.id)
+    named = specialties(activity, ref)
     return {
         "id": activity.id,
         "title": activity.title,
@@ -126,9 +128,13 @@ def to_document(activity: ActivityOut, ref: Reference | None = None) -> dict[str
         "boards": [m.board for m in activity.moc],
         "credit_types": [f"{m.board}:{c}" for m in activity.moc for c in m.credit_types],
         "practice_areas": [f"{m.board}:{p}" for m in activity.moc for p in m.practice_areas],
-        "specialties": list(activity.specialties),
+        "specialties": named,
+        "content_outlines": [f"{m.board}:{c}" for m in activity.moc for c in m.content_outline],
+        "topics": list(activity.topics),
+        # A flag parameter is named for the catalog's boolean field it filters on.
+        "flags": [p.name for p in FLAGS if getattr(activity, p.name)],
         "practice_text": " ; ".join(p for m in activity.moc for p in m.practice_areas),
-        "specialty_text": " ; ".join(ref.specialties.get(s, s) for s in activity.specialties),
+        "specialty_text": " ; ".join(ref.specialties.get(s, s) for s in named),
         "moc_text": moc_text(activity, ref),
         "start_day": day_number(activity.start_date),
         "end_day": day_number(activity.end_date),
@@ -142,9 +148,19 @@ def to_document(activity: ActivityOut, ref: Reference | None = None) -> dict[str
     }
 
 
+def specialties(activity: ActivityOut, ref: Reference) -> list[str]:
+    """The specialties an activity names, else those of the boards it is registered with
+    (PARS sends practice areas, not specialties; each board certifies one specialty)."""
+    if activity.specialties:
+        return list(activity.specialties)
+    boards = (ref.boards.get(m.board) for m in activity.moc)
+    return list(dict.fromkeys(b.specialty for b in boards if b and b.specialty))
+
+
 def moc_text(activity: ActivityOut, ref: Reference) -> str:
     """The words physicians use for what an activity counts for: each board's code, name and
-    programme, and the names of its credit types ("patient safety", "medical knowledge")."""
+    programme, the names of its credit types ("patient safety", "medical knowledge") and
+    content outline areas, and its topics with their other names ("opioid prescribing")."""
     parts: list[str] = []
     for m in activity.moc:
         board = ref.boards.get(m.board)
@@ -153,6 +169,10 @@ def moc_text(activity: ActivityOut, ref: Reference) -> str:
             continue
         parts += [board.code, board.display_code, board.name, board.program]
         parts += [c.label for c in board.credit_types if c.code in m.credit_types]
+        parts += m.content_outline
+    for code in activity.topics:
+        topic = ref.topics.get(code)
+        parts += [topic.label, *topic.aliases] if topic else [code]
     return " ; ".join(dict.fromkeys(parts))
 
 

@@ -21,7 +21,16 @@ from catalog.reference import Reference, reference
 from indexer.documents import Hit
 from indexer.errors import InvalidQuery
 from indexer.text import query_words
-from indexer.vocabulary import BY_NAME, FACET_GROUPS, FILTERS, MINIMUMS, SORTS, Param, Vocabulary
+from indexer.vocabulary import (
+    BY_NAME,
+    FACET_GROUPS,
+    FILTERS,
+    FLAGS,
+    MINIMUMS,
+    SORTS,
+    Param,
+    Vocabulary,
+)
 
 Sort = Literal["relevance", "date", "-date", "end", "points", "distance", "title"]
 SORT_NAMES: tuple[Sort, ...] = cast(tuple[Sort, ...], tuple(SORTS))
@@ -43,7 +52,8 @@ class SearchQuery:
     """A validated search. Filters are OR within a parameter and AND across parameters.
 
     ``filters`` holds the selected codes of every keyword and choice parameter of the
-    vocabulary (also the facet groups); ``minimums`` the numbers of the minimum parameters.
+    vocabulary (also the facet groups); ``minimums`` the numbers of the minimum parameters;
+    ``flags`` the names of the flag parameters set to true.
     ``point`` is ``near`` resolved to (lat, lng). ``sort`` is what was asked for, or the
     default: ``relevance`` with ``q``, else ``date``.
     """
@@ -51,6 +61,7 @@ class SearchQuery:
     q: str | None = None
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     minimums: Mapping[str, float] = field(default_factory=dict)
+    flags: frozenset[str] = frozenset()
     date_from: date | None = None
     date_to: date | None = None
     near: str | None = None
@@ -66,7 +77,8 @@ class SearchQuery:
         """Build a query naming filters as keywords: ``SearchQuery.of(board=("ABIM",))``."""
         filters = {k: _codes(values.pop(k)) for k in list(values) if k in _FILTER}
         minimums = {k: cast(float, values.pop(k)) for k in list(values) if k in _MINIMUM}
-        return cls(filters=filters, minimums=minimums, **values)  # type: ignore[arg-type]
+        flags = frozenset(k for k in list(values) if k in _FLAG and values.pop(k))
+        return cls(filters=filters, minimums=minimums, flags=flags, **values)  # type: ignore[arg-type]
 
     def selected(self, group: str) -> tuple[str, ...]:
         """The codes selected in a filter (a facet group)."""
@@ -101,6 +113,8 @@ class SearchQuery:
         if name in _MINIMUM:
             minimums = {k: v for k, v in self.minimums.items() if k != name}
             return replace(self, minimums=minimums, page=1)
+        if name in _FLAG:
+            return replace(self, flags=self.flags - {name}, page=1)
         # The sort may stay: without a place or words, effective_sort falls back to date.
         if name == "near":
             return replace(self, near=None, point=None, page=1)
@@ -122,6 +136,7 @@ def _codes(value: object) -> tuple[str, ...]:
 
 
 _MINIMUM = {p.name for p in MINIMUMS}
+_FLAG = {p.name for p in FLAGS}
 
 
 def _set(
@@ -332,6 +347,7 @@ class _Reader:
             point=point,
             radius_mi=self.number(radius.name, radius.low, radius.high) or 50.0,
             minimums=self.minimums(),
+            flags=self.flags(),
             sort=sort,
             page=page,
             per_page=per_page,
@@ -354,6 +370,21 @@ class _Reader:
             if value is not None:
                 found[param.name] = value
         return found
+
+    def flags(self) -> frozenset[str]:
+        found = set()
+        for param in FLAGS:
+            value = self.one(param.name)
+            if value is None:
+                continue
+            if value.lower() == "false":
+                self.kept.pop(param.name, None)  # the same search as leaving it out
+                continue
+            if value.lower() == "true":
+                found.add(param.name)
+            else:
+                self.reject(param.name, "must be true or false", value)
+        return frozenset(found)
 
     def facets(self) -> tuple[str, ...]:
         if "facets" not in self.kept:

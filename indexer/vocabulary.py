@@ -14,6 +14,8 @@ Kinds, and how each is parsed and filtered:
 - ``keywords``  repeatable codes, OR-ed (``board=ABIM&board=ABP``); a facet group.
 - ``choice``    one code out of a few (``registration=open``); a facet group.
 - ``minimum``   one number; keeps documents whose field is at least that.
+- ``flag``      ``true`` keeps documents whose ``field`` (a list of flags) holds the
+  parameter's name (``rems=true``); ``false`` or absent does not filter.
 - ``date``, ``geo``, ``text``, ``control``: parsed by ``indexer.query`` itself (a window,
   a place and radius, free text, sort and paging); declared here for their documentation.
 """
@@ -28,7 +30,7 @@ from typing import Literal
 
 from catalog.reference import Reference
 
-Kind = Literal["keywords", "choice", "minimum", "date", "geo", "text", "control"]
+Kind = Literal["keywords", "choice", "minimum", "flag", "date", "geo", "text", "control"]
 Labels = Callable[[Reference], dict[str, str]]
 PROVIDER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -90,6 +92,19 @@ def _practice_areas(ref: Reference) -> dict[str, str]:
         for b in ref.boards.values()
         for p in b.practice_areas
     }
+
+
+def _content_outlines(ref: Reference) -> dict[str, str]:
+    return {
+        f"{b.code}:{c.code}": f"{c.code} ({b.display_code})"
+        for b in ref.boards.values()
+        if b.content_outline
+        for c in b.content_outline.codes
+    }
+
+
+def _topics(ref: Reference) -> dict[str, str]:
+    return {t.code: t.label for t in ref.topics.values()}
 
 
 def _active_board_codes(ref: Reference) -> list[str]:
@@ -158,8 +173,28 @@ PARAMS: tuple[Param, ...] = (
         facet=True, web=True, by_board=True,
     ),
     Param(
+        "content_outline", "keywords", "Board-qualified content outline area (ABA MOCA).",
+        "ABA:Pharmacology", field="content_outlines", title="Content outline",
+        labels=_content_outlines, offered=lambda r: _of_active_boards(r, _content_outlines(r)),
+        facet=True, web=True, by_board=True,
+    ),
+    Param(
         "specialty", "keywords", "Specialty code.", "internal_medicine", field="specialties",
         title="Specialty", labels=_specialties, facet=True, web=True,
+    ),
+    Param(
+        "topic", "keywords",
+        "Topic code: a subject state licence renewal or a federal programme asks for.",
+        "controlled_substances", field="topics", title="Topic", labels=_topics, facet=True,
+        web=True,
+    ),
+    Param(
+        "rems", "flag", "true keeps education that meets the FDA Opioid Analgesic REMS.",
+        "true", field="flags", title="FDA opioid analgesic REMS", chip="FDA opioid REMS",
+    ),
+    Param(
+        "mips", "flag", "true keeps activities registered as MIPS improvement activities.",
+        "true", field="flags", title="MIPS improvement activity", chip="MIPS improvement activity",
     ),
     Param(
         "activity_type", "keywords", "Activity type code.", "course", field="activity_type",
@@ -244,6 +279,7 @@ SORTS: Mapping[str, str] = {
 BY_NAME: Mapping[str, Param] = {p.name: p for p in PARAMS}
 FILTERS: tuple[Param, ...] = tuple(p for p in PARAMS if p.kind in ("keywords", "choice"))
 MINIMUMS: tuple[Param, ...] = tuple(p for p in PARAMS if p.kind == "minimum")
+FLAGS: tuple[Param, ...] = tuple(p for p in PARAMS if p.kind == "flag")
 FACET_GROUPS: tuple[str, ...] = tuple(p.name for p in PARAMS if p.facet)
 WEB_FACETS: tuple[str, ...] = tuple(p.name for p in PARAMS if p.web)
 # Filters a page shows as removable chips, in this order; free text last.
@@ -252,6 +288,9 @@ CHIP_PARAMS: tuple[str, ...] = tuple(
 ) + ("q",)
 # Document field of every keyword and choice filter, which is also a facet group.
 FACET_FIELDS: Mapping[str, str] = {p.name: p.field for p in FILTERS}
+# Document fields holding exact values to filter on: the facet fields and the flag lists.
+KEYWORD_FIELDS: tuple[str, ...] = tuple(dict.fromkeys([*FACET_FIELDS.values(),
+                                                      *(p.field for p in FLAGS)]))  # fmt: skip
 
 
 class Vocabulary:

@@ -5,6 +5,11 @@ Run once whenever the shared file changes:
     python scripts/build_reference.py ../shared/reference-data.json
 
 Only what the code needs is kept, so the package data stays small and its shape is ours.
+The shared file says what exists (boards, credit types and their kinds, practice areas,
+activity types); the board rules, statements, content outline and topics the catalog enforces
+or shows live in catalog/data/research.json with their sources, maintained by hand, so that
+an unconfirmed default in the shared file (points equal to credits for every board, say)
+never becomes a rule by being copied.
 """
 
 import json
@@ -31,8 +36,6 @@ def board(b: dict[str, Any]) -> dict[str, Any]:
             {"code": c["code"], "label": c["label"], "kind": c["kind"]} for c in b["credit_types"]
         ],
         "practice_areas": b["practice_areas"],
-        "points_rule": b["points_default"]["rule"],
-        "moc_statement": b.get("moc_statement", {}),
     }
 
 

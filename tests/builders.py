@@ -57,16 +57,20 @@ def build_catalog(
     data_dir: Path,
     records: Iterable[tuple[str, dict[str, Any]]],
     providers: Mapping[str, str],
+    accreditors: Mapping[str, str] | None = None,
     **overrides: Any,
 ) -> Settings:
     """A SQLite catalog in ``data_dir``: migrated, (provider id, raw record) pairs written
-    through the real write path and indexed with tantivy. Returns its settings."""
+    through the real write path and indexed with tantivy. Returns its settings.
+
+    Providers are accredited by the ACCME unless ``accreditors`` says otherwise."""
     settings = Settings(data_dir=data_dir, **overrides)
     db = make_engine(settings.catalog_url())
     migrate.upgrade(db)
     with session_scope(db) as session:
         for provider_id, name in providers.items():
-            add_provider(session, provider_id=provider_id, name=name)
+            body = (accreditors or {}).get(provider_id, "ACCME")
+            add_provider(session, provider_id=provider_id, name=name, accreditor=body)
         for provider_id, record in records:
             upsert_activity(session, provider_id=provider_id, data=parse_activity(record))
     engine = TantivyEngine(data_dir / "index")

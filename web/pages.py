@@ -90,12 +90,17 @@ def card(hit: Hit, ref: Reference) -> Card:
     place = ", ".join(p for p in (loc["city"], loc.get("state")) if p) if loc else "Online"
     if loc and hit.get("format") == "hybrid":
         place += " and online"
-    boards = [(m["board"], _board_line(ref, m)) for m in hit["moc"]]
+    boards = [(_display_code(ref, m["board"]), _board_line(ref, m)) for m in hit["moc"]]
     fee = FEE_LABELS.get(hit.get("fee") or "", "")
     unit = "Credit" if hit["cme_credits"] == 1 else "Credits"
     credits = f"{hit['cme_credits']:g} AMA PRA Category 1 {unit}™"
     limited = hit["registration"] == "limited"
     return Card(hit, date_range(start, end), place, credits, boards, fee, limited)
+
+
+def _display_code(ref: Reference, code: str) -> str:
+    """The board's usual spelling (ABPath, not its code ABPATH)."""
+    return ref.boards[code].display_code if code in ref.boards else code
 
 
 def _board_line(ref: Reference, moc: HitMoc) -> str:

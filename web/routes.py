@@ -13,10 +13,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from catalog.reference import reference
-from catalog.service import get_public_activity, get_public_provider
+from catalog.service import get_provider_profile, get_public_activity, provider_accreditor
 from indexer.errors import EngineUnavailable
 from indexer.query import parse
-from indexer.vocabulary import FEE_LABELS, FORMAT_LABELS, WEB_FACETS
+from indexer.vocabulary import FEE_LABELS, FLAGS, FORMAT_LABELS, WEB_FACETS
 from web.deps import SearchDep, SessionDep, templates
 from web.errors import error_page
 from web.feed import atom_feed
@@ -31,7 +31,7 @@ from web.pages import (
     facet_groups,
     pagination,
 )
-from web.statements import ics, json_ld, moc_statements
+from web.statements import accreditation, accreditation_body, ics, json_ld, moc_statements
 from web.urls import query_string, without
 
 router = APIRouter(include_in_schema=False)
@@ -65,6 +65,7 @@ def search_page(request: Request, search: SearchDep) -> Response:
         "suggestions": filters[:MAX_SUGGESTIONS],
         "pages": pagination(kept, result) if result.pages > 1 else [],
         "sorts": SORT_LABELS,
+        "flags": FLAGS,
         "json_href": "/api/v1/activities?" + query_string(kept),
         "feed_href": "/feed.atom?" + without(kept, "per_page"),
         "limited_note": LIMITED_NOTE,
@@ -104,8 +105,12 @@ def activity_page(request: Request, activity_id: str, session: SessionDep) -> Re
         "kind": kind.label if kind else activity.activity_type,
         "dates": date_range(activity.start_date, activity.end_date),
         "statements": moc_statements(activity, ref),
+        "accreditation": accreditation(
+            activity, provider_accreditor(session, activity.provider.id), ref
+        ),
         "boards": {m.board: ref.boards[m.board] for m in activity.moc},
         "specialties": [ref.specialties.get(s, s) for s in activity.specialties],
+        "topics": [ref.topics[t].label for t in activity.topics if t in ref.topics],
         "json_ld": json_ld(activity, live=live, page_url=page_url),
         "ics_href": f"/activities/{activity.id}.ics" if live else None,
         "limited_note": LIMITED_NOTE,
@@ -120,14 +125,15 @@ def provider_page(
     request: Request, provider_id: str, session: SessionDep, search: SearchDep
 ) -> Response:
     """A provider's public page with its listed activities."""
-    name, count = get_public_provider(session, provider_id, today=date.today())
+    profile = get_provider_profile(session, provider_id, today=date.today())
     params = {"provider": [provider_id], "page": _params(request).get("page", ["1"])}
     parsed = parse(params)
     kept = parsed.kept
     result = search.search(replace(parsed.query, facets=()))
     ref = reference()
     context = {
-        "provider": {"id": provider_id, "name": name, "count": count},
+        "provider": profile,
+        "accredited_by": accreditation_body(profile.accreditor, ref),
         "result": result,
         "cards": [card(h, ref) for h in result.hits],
         "pages": pagination({"page": kept.get("page", ["1"])}, result, f"/providers/{provider_id}")

@@ -1,48 +1,112 @@
-"""Text generated from structured registrations: MOC statements, schema.org JSON-LD, iCalendar."""
+"""Text written from structured data: MOC statements, the accreditation and disclosure block,
+schema.org JSON-LD, iCalendar.
+
+Statement wording is data (catalog/data/research.json): the board's own words where they were
+found ("verbatim"), else text the catalog generates from the confirmed gist ("generated"),
+which the page labels as such.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from catalog.reference import Reference
+from catalog.providers import accreditor_parts
+from catalog.reference import Reference, Source
 from catalog.schemas import ActivityOut
 
-# ABIM's statement is prescribed word for word (domain.md, ABIM section).
-ABIM_STATEMENT = (
-    "Successful completion of this CME activity, which includes participation in the "
-    "evaluation component, enables the participant to earn up to {points} MOC points in the "
-    "American Board of Internal Medicine's (ABIM) Maintenance of Certification (MOC) program. "
-    "It is the CME activity provider's responsibility to submit participant completion "
-    "information to ACCME for the purpose of granting ABIM MOC credit."
-)
-GENERIC_STATEMENT = (
-    "Successful completion of this CME activity, which includes participation in the "
-    "evaluation component, enables the learner to earn up to {points} points of {credits} "
-    "credit in the {board}'s {program}. It is the CME activity provider's responsibility to "
-    "submit learner completion information to ACCME for the purpose of granting credit."
-)
+
+@dataclass(frozen=True)
+class Statement:
+    """One board's MOC statement for one registration, with where its wording comes from."""
+
+    board: str  # the board's name
+    text: str
+    wording: str  # "verbatim" (the board's words) or "generated" (the catalog's)
+    sources: tuple[Source, ...]
 
 
-def moc_statements(activity: ActivityOut, ref: Reference) -> list[tuple[str, str]]:
-    """(board name, statement) for each registration, written from its structured data."""
+def moc_statements(activity: ActivityOut, ref: Reference) -> list[Statement]:
+    """The statement of each registration whose board prescribes one (research.json)."""
     out = []
     for reg in activity.moc:
         board = ref.boards[reg.board]
-        points = f"{reg.points:g}"
-        if reg.board == "ABIM":
-            text = ABIM_STATEMENT.format(points=points)
-        else:
-            credits = " and ".join(
-                (board.credit_type(c).label if board.credit_type(c) else c)  # type: ignore[union-attr]
-                for c in reg.credit_types
-            )
-            text = GENERIC_STATEMENT.format(
-                points=points, credits=credits, board=board.name, program=board.program
-            )
-        out.append((board.name, text))
+        rule = board.statement
+        kinds = {c.kind for code in reg.credit_types if (c := board.credit_type(code))}
+        if rule is None or (rule.applies_to != "all" and rule.applies_to not in kinds):
+            continue  # the ABA prescribes a statement for patient-safety activities only
+        template = rule.template
+        labels = [c.label if (c := board.credit_type(code)) else code for code in reg.credit_types]
+        text = template.text.format(
+            points=f"{reg.points:g}",
+            unit=board.unit.one if reg.points == 1 else board.unit.many,
+            credit_types=" and ".join(labels),
+            board=board.name,
+            code=board.display_code,
+            program=board.program,
+            evaluation=template.evaluation if kinds & set(template.evaluation_kinds) else "",
+        )
+        out.append(Statement(board.name, text, template.wording, template.sources))
     return out
+
+
+@dataclass(frozen=True)
+class Accreditation:
+    """The accreditation and disclosure block of an activity page (all generated text)."""
+
+    body: str  # the accrediting body's name
+    statement: str
+    designation: str
+    joint_providers: list[str]
+    support: str  # "No commercial support was reported ..." or the introduction of the list
+    supporters: list[str]  # "Example Pharma (educational grant)"
+    sources: tuple[Source, ...]
+
+
+def accreditation(activity: ActivityOut, accreditor: str, ref: Reference) -> Accreditation:
+    """Accreditation, AMA designation and commercial-support wording from the structured data.
+
+    The statements follow the patterns ACCME and accredited providers publish, filled from the
+    provider's accrediting body; the page labels them generated, not the provider's own.
+    """
+    kind, state = accreditor_parts(accreditor)
+    wording = ref.accreditation[kind]
+    names = {"provider": activity.provider.name, "state": ref.us_states.get(state or "", "")}
+    names["partners"] = " and ".join(activity.joint_providers)
+    template = wording.joint if activity.providership == "joint" else wording.direct
+    disclosure = ref.disclosure
+    kinds = disclosure.support_kinds
+    return Accreditation(
+        body=accreditation_body(accreditor, ref),
+        statement=template.format(**names),
+        designation=disclosure.designation.format(
+            provider=activity.provider.name,
+            kind=_designated_as(activity, ref),
+            credits=f"{activity.cme_credits:g}",
+            credit_word="Credit" if activity.cme_credits == 1 else "Credits",
+        ),
+        joint_providers=list(activity.joint_providers),
+        support=disclosure.support_some if activity.commercial_support else disclosure.support_none,
+        supporters=[f"{s.name} ({kinds[s.kind]})" for s in activity.commercial_support],
+        sources=wording.sources + disclosure.sources,
+    )
+
+
+def accreditation_body(accreditor: str, ref: Reference) -> str:
+    """The name of a provider's accrediting body, for its page."""
+    kind, state = accreditor_parts(accreditor)
+    return ref.accreditation[kind].name.format(state=ref.us_states.get(state or "", ""))
+
+
+def _designated_as(activity: ActivityOut, ref: Reference) -> str:
+    """What the designation statement calls the activity: live activity, enduring material..."""
+    kinds = ref.disclosure.designation_kinds
+    kind = ref.activity_types.get(activity.activity_type)
+    if activity.activity_type in kinds:
+        return kinds[activity.activity_type]
+    return kinds["live"] if kind and kind.live else kinds["other"]
 
 
 def json_ld(activity: ActivityOut, *, live: bool, page_url: str) -> str:

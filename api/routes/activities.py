@@ -10,9 +10,15 @@ from fastapi.responses import StreamingResponse
 
 from api.caching import NOT_MODIFIED, cached_json
 from api.deps import SearchDep, SessionDep
-from api.exports import EXPORT_FORMATS, export_stream, pick_export_format, split_export_format
+from api.exports import (
+    EXPORT_FORMATS,
+    export_stream,
+    full_activities,
+    pick_export_format,
+    split_export_format,
+)
 from api.params import RawSearchParamsDep, SearchQueryDep
-from api.schemas import Problem, PublicActivity, SearchResponse
+from api.schemas import Problem, PublicActivity, SearchResponse, public_activity_json
 from catalog.errors import FieldError
 from catalog.service import get_public_activity
 from indexer.errors import InvalidQuery
@@ -57,7 +63,8 @@ def search_body(result: SearchResult) -> dict[str, Any]:
     "/activities/export",
     responses={
         200: {
-            "description": "Every matching activity, streamed: NDJSON (one hit per line) or CSV.",
+            "description": "Every matching activity, streamed: NDJSON (one activity per line, "
+            "as the detail endpoint gives it) or CSV (one hit per row).",
             "content": {media.split(";")[0]: {} for media in EXPORT_FORMATS.values()},
         },
         **ERRORS,
@@ -78,8 +85,10 @@ def export_activities(
     params = {n: v for n, v in params.items() if v and n not in ("page", "per_page")}
     kind = pick_export_format(given, request.headers.get("accept", ""))
     query = parse_search(params)
+    hits = search.iter_hits(query)
+    rows = full_activities(hits, request.app.state.engine) if kind == "ndjson" else hits
     return StreamingResponse(
-        export_stream(search.iter_hits(query), kind),
+        export_stream(rows, kind),
         media_type=EXPORT_FORMATS[kind],
         headers={"Content-Disposition": f'attachment; filename="activities.{kind}"'},
     )
@@ -97,5 +106,4 @@ def export_activities(
 def read_activity(request: Request, activity_id: str, session: SessionDep) -> Response:
     """Return a listed, current MOC activity."""
     activity = get_public_activity(session, activity_id, today=date.today())
-    public = PublicActivity.model_validate(activity.model_dump())
-    return cached_json(request, public.model_dump(mode="json"))
+    return cached_json(request, public_activity_json(activity))

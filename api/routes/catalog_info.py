@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.caching import NOT_MODIFIED, cached_json
 from api.deps import SearchDep, SessionDep
 from api.schemas import ChangesResponse, Option, Problem, ProviderPublic
-from catalog.service import get_public_provider, list_public_changes
+from catalog.service import get_provider_profile, list_public_changes
 
 router = APIRouter(prefix="/api/v1")
 MAX_CHANGES = 1000
@@ -52,8 +52,14 @@ def list_facets(request: Request, search: SearchDep) -> Response:
 )
 def read_provider(request: Request, provider_id: str, session: SessionDep) -> Response:
     """Return a provider's public profile and its count of listed, current activities."""
-    name, count = get_public_provider(session, provider_id, today=date.today())
-    return cached_json(request, {"id": provider_id, "name": name, "listed_activities": count})
+    profile = get_provider_profile(session, provider_id, today=date.today())
+    body = {
+        "id": profile.id,
+        "name": profile.name,
+        "accreditor": profile.accreditor,
+        "listed_activities": profile.listed_activities,
+    }
+    return cached_json(request, body)
 
 
 @router.get(

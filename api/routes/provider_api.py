@@ -25,6 +25,7 @@ from catalog.service import (
     delete_activity,
     get_provider_activity,
     list_provider_activities,
+    registered_in_catalog,
     upsert_activity,
     visibility,
 )
@@ -69,7 +70,10 @@ def put_activity(
     if given is not None and given != provider_activity_id:
         message = "must match the provider_activity_id in the URL"
         raise InvalidActivity([FieldError("provider_activity_id", message)])
-    data = parse_activity(body | {"provider_activity_id": provider_activity_id})
+    data = parse_activity(
+        body | {"provider_activity_id": provider_activity_id},
+        registered=registered_in_catalog(session, provider_id),
+    )
     created = upsert_activity(session, provider_id=provider_id, data=data)
     session.commit()
     _wake_sync(request)

@@ -1,15 +1,13 @@
 """CSV: one row per activity, MOC registrations as per-board column groups.
 
-Columns (header row; case, spaces and underscores do not matter):
+``ACTIVITY_COLUMNS`` and ``BOARD_COLUMNS`` below are the one declaration of the columns (the
+README's table lists the same, and a test holds them together). Header names ignore case,
+spaces, hyphens and underscores. Per board, e.g. for ABIM: "ABIM points", "ABIM credit types",
+"ABIM practice areas", "ABIM claim date", "ABIM content outline"; a row registers the
+activity with a board when any of them is filled.
 
-- the Activity fields: provider_activity_id, title, description, activity_type, format,
-  start_date, end_date, url, fee, cme_credits, listed, registration, specialties
-- location: venue, city, state, postal_code, country, lat, lng
-- per board, e.g. for ABIM: "ABIM points", "ABIM credit types", "ABIM practice areas",
-  "ABIM claim date". A row registers the activity with a board when any of them is filled.
-
-Lists (specialties, credit types, practice areas) are separated by ";" because practice
-areas contain commas. Credit types may be codes (MK) or names (Medical Knowledge).
+Lists (specialties, topics, joint providers, supporters, credit types, practice areas,
+content outline areas) are separated by ";" because practice areas contain commas.
 """
 
 from __future__ import annotations
@@ -25,49 +23,77 @@ from catalog.errors import FieldError, ImportFileError
 from catalog.importers.base import Record
 from catalog.reference import reference
 
-PLAIN_COLUMNS = (
-    "provider_activity_id",
-    "title",
-    "description",
-    "activity_type",
-    "format",
-    "start_date",
-    "end_date",
-    "url",
-    "fee",
-    "cme_credits",
-    "listed",
-    "registration",
-    "specialties",
+LIST_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One CSV column: its header, the field it fills and how the cell is read."""
+
+    header: str
+    path: str  # "title", "location.city", "commercial_support", or a registration field
+    kind: str = "text"  # "text"; "list" (split on ";"); "monetary" / "in_kind" (supporter names)
+    aliases: tuple[str, ...] = ()
+
+
+ACTIVITY_COLUMNS = (
+    ColumnSpec("provider_activity_id", "provider_activity_id"),
+    ColumnSpec("title", "title"),
+    ColumnSpec("description", "description"),
+    ColumnSpec("activity_type", "activity_type"),
+    ColumnSpec("format", "format"),
+    ColumnSpec("start_date", "start_date"),
+    ColumnSpec("end_date", "end_date"),
+    ColumnSpec("url", "url"),
+    ColumnSpec("fee", "fee"),
+    ColumnSpec("cme_credits", "cme_credits"),
+    ColumnSpec("listed", "listed"),
+    ColumnSpec("registration", "registration"),
+    ColumnSpec("specialties", "specialties", "list"),
+    ColumnSpec("venue", "location.venue"),
+    ColumnSpec("city", "location.city"),
+    ColumnSpec("state", "location.state"),
+    ColumnSpec("postal_code", "location.postal_code"),
+    ColumnSpec("country", "location.country"),
+    ColumnSpec("lat", "location.lat"),
+    ColumnSpec("lng", "location.lng"),
+    ColumnSpec("accme_activity_id", "accme_activity_id"),
+    ColumnSpec("providership", "providership"),
+    ColumnSpec("joint_providers", "joint_providers", "list"),
+    ColumnSpec("commercial_support_monetary", "commercial_support", "monetary"),
+    ColumnSpec("commercial_support_in_kind", "commercial_support", "in_kind"),
+    ColumnSpec("rems", "rems"),
+    ColumnSpec("mips", "mips"),
+    ColumnSpec("topics", "topics", "list"),
 )
-LOCATION_COLUMNS = ("venue", "city", "state", "postal_code", "country", "lat", "lng")
-BOARD_PARTS = {
-    "points": "points",
-    "credit types": "credit_types",
-    "practice areas": "practice_areas",
-    "claim date": "credit_claim_date",
-    "credit claim date": "credit_claim_date",
-}
-BOARD_COLUMN = re.compile(r"^([a-z]+) (" + "|".join(BOARD_PARTS) + ")$")
-LIST_FIELDS = frozenset({"specialties", "credit_types", "practice_areas"})
+BOARD_COLUMNS = (
+    ColumnSpec("points", "points"),
+    ColumnSpec("credit types", "credit_types", "list"),
+    ColumnSpec("practice areas", "practice_areas", "list"),
+    ColumnSpec("claim date", "credit_claim_date", aliases=("credit claim date",)),
+    ColumnSpec("content outline", "content_outline", "list"),
+)
 
 
 def _key(header: str) -> str:
     return " ".join(header.replace("_", " ").replace("-", " ").split()).casefold()
 
 
+_PLAIN = {_key(c.header): c for c in ACTIVITY_COLUMNS}
+_BOARD_PARTS = {_key(name): c for c in BOARD_COLUMNS for name in (c.header, *c.aliases)}
+BOARD_COLUMN = re.compile(r"^([a-z]+) (" + "|".join(map(re.escape, _BOARD_PARTS)) + ")$")
+
+
 @dataclass(frozen=True)
 class Column:
     index: int
-    header: str
-    section: str  # "", "location" or a board code
-    field: str
+    header: str  # as the file spells it
+    section: str  # "" for activity columns, else a board code
+    spec: ColumnSpec
 
 
 def parse_header(headers: list[str]) -> list[Column]:
     """Map header cells to fields; unknown or repeated columns make the file unreadable."""
-    plain = {_key(c): c for c in PLAIN_COLUMNS}
-    located = {_key(c): c for c in LOCATION_COLUMNS}
     boards = {b.code.casefold(): b.code for b in reference().boards.values()}
     boards |= {b.display_code.casefold(): b.code for b in reference().boards.values()}
     columns, unknown, seen = [], [], set()
@@ -76,18 +102,16 @@ def parse_header(headers: list[str]) -> list[Column]:
         match = BOARD_COLUMN.match(key)
         if not key:
             continue
-        if key in plain:
-            column = Column(index, header, "", plain[key])
-        elif key in located:
-            column = Column(index, header, "location", located[key])
+        if key in _PLAIN:
+            column = Column(index, header, "", _PLAIN[key])
         elif match and match.group(1) in boards:
-            column = Column(index, header, boards[match.group(1)], BOARD_PARTS[match.group(2)])
+            column = Column(index, header, boards[match.group(1)], _BOARD_PARTS[match.group(2)])
         else:
             unknown.append(header)
             continue
-        if (column.section, column.field) in seen:
+        if (column.section, column.spec.header) in seen:
             raise ImportFileError(f"column {header!r} appears twice")
-        seen.add((column.section, column.field))
+        seen.add((column.section, column.spec.header))
         columns.append(column)
     if unknown:
         raise ImportFileError(
@@ -100,48 +124,68 @@ def parse_header(headers: list[str]) -> list[Column]:
     return columns
 
 
+def _items(cell: str) -> list[str]:
+    return [v.strip() for v in cell.split(LIST_SEPARATOR) if v.strip()]
+
+
+class _Row:
+    """The raw record a row builds, and the column each field path came from."""
+
+    def __init__(self, locator: str) -> None:
+        self.data: dict[str, object] = {}
+        self.location: dict[str, object] = {}
+        self.supporters: list[dict[str, str]] = []
+        self.boards: dict[str, dict[str, object]] = {}
+        self.record = Record(locator, data=self.data)
+
+    def put(self, column: Column, cell: str) -> None:
+        spec = column.spec
+        value = cell if spec.kind == "text" else _items(cell)
+        if column.section:
+            registration = self.boards.setdefault(column.section, {"board": column.section})
+            registration[spec.path] = value
+        elif spec.kind in ("monetary", "in_kind"):
+            for name in _items(cell):
+                self.record.columns[f"commercial_support.{len(self.supporters)}"] = column.header
+                self.supporters.append({"name": name, "kind": spec.kind})
+        elif spec.path.startswith("location."):
+            self.location[spec.path.partition(".")[2]] = value
+        else:
+            self.data[spec.path] = value
+
+    def finish(self, columns: list[Column]) -> Record:
+        if self.location:
+            self.data["location"] = self.location
+        if self.supporters:
+            self.data["commercial_support"] = self.supporters
+        if self.boards:
+            self.data["moc"] = list(self.boards.values())
+        board_index = {code: i for i, code in enumerate(self.boards)}
+        # A problem with a column the file lacks (a required content outline) names the
+        # column to add.
+        for code, i in board_index.items():
+            for spec in BOARD_COLUMNS:
+                self.record.columns[f"moc.{i}.{spec.path}"] = f"{code} {spec.header}"
+        for column in columns:
+            if column.section in board_index:
+                at = f"moc.{board_index[column.section]}"
+                self.record.columns.setdefault(at, column.header)
+                self.record.columns[f"{at}.{column.spec.path}"] = column.header
+            elif not column.section and column.spec.path != "commercial_support":
+                self.record.columns[column.spec.path] = column.header
+        return self.record
+
+
 def build_record(locator: str, columns: list[Column], cells: list[str], width: int) -> Record:
     """Turn one row of cells into a raw activity record."""
     if any(cell.strip() for cell in cells[width:]):
         return Record(locator, problem=FieldError("", "the row has more cells than the header"))
-    data: dict[str, object] = {}
-    location: dict[str, object] = {}
-    boards: dict[str, dict[str, object]] = {}
+    row = _Row(locator)
     for column in columns:
         cell = cells[column.index].strip() if column.index < len(cells) else ""
-        if not cell:
-            continue
-        value: object = (
-            [v.strip() for v in cell.split(";") if v.strip()]
-            if (column.field in LIST_FIELDS)
-            else cell
-        )
-        if column.section == "":
-            data[column.field] = value
-        elif column.section == "location":
-            location[column.field] = value
-        else:
-            boards.setdefault(column.section, {"board": column.section})[column.field] = value
-    if location:
-        data["location"] = location
-    record = Record(locator, data=data)
-    if boards:
-        data["moc"] = list(boards.values())
-        by_field = {(c.section, c.field): c.header for c in columns}
-        for i, code in enumerate(boards):
-            record.columns[f"moc.{i}"] = next(c.header for c in columns if c.section == code)
-            for part in ("points", "credit_types", "practice_areas", "credit_claim_date"):
-                if (code, part) in by_field:
-                    record.columns[f"moc.{i}.{part}"] = by_field[(code, part)]
-    for column in columns:
-        path = (
-            column.field
-            if column.section == ""
-            else (f"location.{column.field}" if column.section == "location" else "")
-        )
-        if path:
-            record.columns[path] = column.header
-    return record
+        if cell:
+            row.put(column, cell)
+    return row.finish(columns)
 
 
 def read_csv(stream: IO[bytes]) -> Iterator[Record]:

@@ -12,12 +12,22 @@ element each field came from so a problem points into the file.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 from xml.etree.ElementTree import Element
 
 from catalog.errors import FieldError
 from catalog.importers.base import Record
+from catalog.importers.mems import (
+    Fields,
+    child,
+    children,
+    first,
+    first_by_name,
+    local,
+    name_of,
+    text,
+)
+from catalog.importers.pars_disclosure import content_outlines, disclosure_and_programs
 from catalog.reference import Board, reference
 
 AMA_CREDIT = "ama pra category 1"
@@ -26,72 +36,6 @@ REMOTE_DELIVERY = frozenset({"livestreamed", "online", "print/other", "print", "
 # ACCME's draft gives practice areas once, in targetAudience/specialty; should a registration
 # carry its own, these likely spellings are read and take precedence.
 OWN_AREA_NAMES = ("PracticeArea", "MOCPracticeArea", "specialty", "MOCSpecialty")
-
-
-def local(tag: str) -> str:
-    """Return an element name without its namespace."""
-    return tag.rpartition("}")[2]
-
-
-@lru_cache(maxsize=4096)
-def _key(tag: str) -> str:
-    """The casefolded local name of a tag; cached, as a file repeats a few hundred tags."""
-    return local(tag).casefold()
-
-
-def children(parent: Element | None, name: str) -> list[Element]:
-    """The direct children of an element with this local name (any case)."""
-    if parent is None:
-        return []
-    wanted = name.casefold()
-    return [c for c in parent if _key(c.tag) == wanted]
-
-
-def child(parent: Element | None, name: str) -> Element | None:
-    found = children(parent, name)
-    return found[0] if found else None
-
-
-def first_by_name(activity: Element) -> dict[str, Element]:
-    """The first element of each casefolded local name inside an activity, in one pass."""
-    found: dict[str, Element] = {}
-    for element in activity.iter():
-        found.setdefault(_key(element.tag), element)
-    return found
-
-
-def text(element: Element | None) -> str | None:
-    """The trimmed text of an element, or of the first (English if marked) LOM ``string``."""
-    if element is None:
-        return None
-    strings = children(element, "string")
-    if strings:
-        english = [s for s in strings if (s.get("language") or "en").lower().startswith("en")]
-        element = (english or strings)[0]
-    value = (element.text or "").strip()
-    return value or None
-
-
-def name_of(element: Element | None, default: str) -> str:
-    return local(element.tag) if element is not None else default
-
-
-def first(*elements: Element | None) -> Element | None:
-    """The first element found (an Element's truth value is its child count, so no ``or``)."""
-    return next((e for e in elements if e is not None), None)
-
-
-class _Fields:
-    """The raw record being built and, per field path, the element it came from."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, Any] = {}
-        self.columns: dict[str, str] = {}
-
-    def put(self, path: str, value: object, where: str) -> None:
-        self.columns[path] = where
-        if value is not None and value != []:
-            self.data[path] = value
 
 
 def activity_record(locator: str, activity: Element) -> Record:
@@ -108,12 +52,15 @@ def activity_record(locator: str, activity: Element) -> Record:
         data = {"provider_activity_id": key}
         columns = {"provider_activity_id": key_where}
         return Record(locator, data, columns=columns, column_kind="element", delete=True)
-    fields = _Fields()
+    fields = Fields()
     fields.put("provider_activity_id", key, key_where)
     _general(fields, general)
     _education(fields, anywhere.get("healthcareeducation"))
     _extensions(fields, extra)
-    _moc(fields, anywhere.get("targetaudience"), extra)
+    disclosure_and_programs(fields, anywhere)
+    _moc(fields, anywhere.get("targetaudience"), extra, content_outlines(general, extra))
+    if fields.problems:
+        return Record(locator, problem=fields.problems[0])
     return Record(locator, fields.data, columns=fields.columns, column_kind="element")
 
 
@@ -125,14 +72,15 @@ def _identifier(general: Element | None, catalog: str) -> tuple[str | None, str]
     return None, f"general/identifier[catalog={catalog}]/entry"
 
 
-def _general(fields: _Fields, general: Element | None) -> None:
+def _general(fields: Fields, general: Element | None) -> None:
     for path, name in (("title", "title"), ("description", "description")):
         element = child(general, name)
         fields.put(path, text(element), f"general/{name_of(element, name)}")
     fields.put("url", *_identifier(general, "URL"))
+    fields.put("accme_activity_id", *_identifier(general, "ACCME Activity ID"))
 
 
-def _education(fields: _Fields, education: Element | None) -> None:
+def _education(fields: Fields, education: Element | None) -> None:
     for path, name in (
         ("activity_type", "activityFormat"),
         ("start_date", "startDateTime"),
@@ -161,7 +109,7 @@ LOCATION_PARTS = {
 }
 
 
-def _location(fields: _Fields, place: Element | None) -> None:
+def _location(fields: Fields, place: Element | None) -> None:
     location: dict[str, str] = {}
     for path, names in LOCATION_PARTS.items():
         element = first(*(child(place, name) for name in names))
@@ -178,7 +126,7 @@ def _location(fields: _Fields, place: Element | None) -> None:
     fields.put("location", location or None, "activityLocation")
 
 
-def _extensions(fields: _Fields, extra: Element | None) -> None:
+def _extensions(fields: Fields, extra: Element | None) -> None:
     for path, name in (
         ("listed", "ForPublicList"),
         ("fee", "FeeForParticipation"),
@@ -207,8 +155,14 @@ def _format(extra: Element | None) -> str | None:
     return "hybrid" if len(kinds) == 2 else kinds.pop()
 
 
-def _moc(fields: _Fields, audience: Element | None, extra: Element | None) -> None:
-    """Map the MOC registrations; shared practice areas go to the boards they belong to."""
+def _moc(
+    fields: Fields,
+    audience: Element | None,
+    extra: Element | None,
+    outlines: dict[str, list[tuple[str, str]]],
+) -> None:
+    """Map the MOC registrations; shared practice areas go to the boards they belong to, and
+    content outline areas to the registration of their board."""
     registrations = children(child(extra, "MOCRegistrations"), "MOCRegistration")
     shared = [
         (value, f"targetAudience/specialty[{i}]")
@@ -220,6 +174,16 @@ def _moc(fields: _Fields, audience: Element | None, extra: Element | None) -> No
         _registration(fields, i, element, _areas_for(boards[i], boards, shared))
         for i, element in enumerate(registrations)
     ]
+    for i, board in enumerate(boards):
+        if board is not None and board.code in outlines:
+            at = f"moc.{i}.content_outline"
+            areas = outlines.pop(board.code)
+            items[i]["content_outline"] = [value for value, _ in areas]
+            fields.columns[at] = areas[0][1]
+            fields.columns.update({f"{at}.{j}": where for j, (_, where) in enumerate(areas)})
+    for code, areas in outlines.items():
+        message = f"content outline areas are given for {code} but it has no MOCRegistration"
+        fields.reject("moc", areas[0][1], message)
     fields.put("moc", items, "XtensibleInfo/MOCRegistrations")
 
 
@@ -246,7 +210,7 @@ def _areas_for(
 
 
 def _registration(
-    fields: _Fields, i: int, element: Element, shared: list[tuple[str, str]]
+    fields: Fields, i: int, element: Element, shared: list[tuple[str, str]]
 ) -> dict[str, Any]:
     at, where = f"moc.{i}", f"MOCRegistration[{i + 1}]"
     item: dict[str, Any] = {}
@@ -274,7 +238,7 @@ def _listed(elements: list[Element], where: str) -> list[tuple[str, str]]:
 
 
 def _list(
-    fields: _Fields, item: dict[str, Any], at: str, values: list[tuple[str, str]], where: str
+    fields: Fields, item: dict[str, Any], at: str, values: list[tuple[str, str]], where: str
 ) -> None:
     fields.columns[at] = where
     if values:

@@ -19,7 +19,8 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from catalog.errors import ImportFileError
 from catalog.importers.base import Record
-from catalog.importers.pars import activity_record, local
+from catalog.importers.mems import local
+from catalog.importers.pars import activity_record
 
 ROOT = "accmeactivities"
 ACTIVITY = "medicaleducationmetrics"

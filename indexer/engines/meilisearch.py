@@ -35,7 +35,7 @@ from indexer.engines.meilisearch_settings import SEARCH_CUTOFF_MS, index_setting
 from indexer.errors import EngineTimeout, EngineUnavailable, QueryRejected
 from indexer.geo import haversine_mi
 from indexer.query import SearchQuery, facet_plan
-from indexer.vocabulary import FACET_FIELDS, MINIMUMS
+from indexer.vocabulary import FACET_FIELDS, KEYWORD_FIELDS, MINIMUMS
 
 WRITE_WAIT_MS = 120_000
 # Settings changes and full loads reindex everything; the client's 5 s default is far too short.
@@ -62,7 +62,7 @@ PLAIN_FIELDS = (
 def meili_document(doc: dict[str, Any]) -> dict[str, Any]:
     """Flatten a search document into what Meilisearch indexes."""
     out = {name: doc[name] for name in PLAIN_FIELDS}
-    for name in FACET_FIELDS.values():
+    for name in KEYWORD_FIELDS:
         value = doc[name]
         # Empty values are left out, as tantivy indexes none, so neither engine counts "".
         if isinstance(value, list):

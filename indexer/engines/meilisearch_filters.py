@@ -15,11 +15,11 @@ from decimal import Decimal
 from indexer.documents import day_number
 from indexer.errors import QueryRejected
 from indexer.query import SearchQuery
-from indexer.vocabulary import FACET_FIELDS, FILTERS, MINIMUMS, Param
+from indexer.vocabulary import FILTERS, FLAGS, KEYWORD_FIELDS, MINIMUMS, Param
 
 METRES_PER_MILE = 1609.344
 # Attributes a filter may name; points.<board> is checked against the engine's boards.
-ALLOWED_FIELDS = frozenset(FACET_FIELDS.values()) | {"start_day", "end_day"}
+ALLOWED_FIELDS = frozenset(KEYWORD_FIELDS) | {"start_day", "end_day"}
 ALLOWED_FIELDS |= {str(p.field) for p in MINIMUMS}
 
 Filter = list[str | list[str]]
@@ -84,6 +84,9 @@ def build_filter(
         clauses.append(condition("end_day", ">=", number(day_number(query.date_from))))
     if query.date_to:
         clauses.append(condition("start_day", "<=", number(day_number(query.date_to))))
+    for param in FLAGS:
+        if param.name in query.flags:
+            clauses.append(condition(param.field, "=", quote(param.name)))
     for param in MINIMUMS:
         minimum = query.minimum(param.name)
         if minimum is not None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from catalog.synonyms import synonyms
 from indexer.documents import TEXT_FIELDS
-from indexer.vocabulary import FACET_FIELDS, MINIMUMS
+from indexer.vocabulary import KEYWORD_FIELDS, MINIMUMS
 
 # Totals must be exact on any catalog (EngineResult.total): totalHits is
 # min(candidates, maxTotalHits), and offsets are clamped to it too, so it is set far above any
@@ -73,7 +73,7 @@ def index_settings(
         "searchableAttributes": list(TEXT_FIELDS),
         "displayedAttributes": ["hit", "_geo"],
         "filterableAttributes": [
-            _filterable(list(FACET_FIELDS.values()), comparison=False),
+            _filterable(list(KEYWORD_FIELDS), comparison=False),
             _filterable(ranges, comparison=True),
             "_geo",  # must be the plain string form
         ],

@@ -14,7 +14,7 @@ from indexer.engines.tantivy_lexicon import TermMatch
 from indexer.engines.tantivy_schema import TEXT_BOOSTS, points_field
 from indexer.geo import EARTH_RADIUS_MI
 from indexer.query import SearchQuery
-from indexer.vocabulary import FILTERS, MINIMUMS
+from indexer.vocabulary import FILTERS, FLAGS, MINIMUMS
 
 EXACT_TITLE_BOOST = 100.0
 PHRASE_TITLE_BOOST = 10.0
@@ -142,6 +142,9 @@ def filter_clauses(
         clauses.append(
             _range(schema, "start_day", FieldType.Integer, None, day_number(query.date_to))
         )
+    for param in FLAGS:
+        if param.name in query.flags:
+            clauses.append(Query.term_query(schema, param.field, param.name))
     for param in MINIMUMS:
         minimum = query.minimum(param.name)
         if minimum is not None:

@@ -10,7 +10,7 @@ import tantivy
 
 from indexer.documents import fold
 from indexer.text import WORD
-from indexer.vocabulary import FACET_FIELDS, MINIMUMS
+from indexer.vocabulary import KEYWORD_FIELDS, MINIMUMS
 
 FOLDED = "folded"
 # Searchable fields and their weights: title > practice areas, specialties > provider > text.
@@ -48,7 +48,7 @@ def build_schema(boards: list[str]) -> Any:
     for name in TEXT_BOOSTS:
         b.add_text_field(name, tokenizer_name=FOLDED)
     b.add_text_field("title_exact", tokenizer_name="raw", index_option="basic")
-    for name in FACET_FIELDS.values():
+    for name in KEYWORD_FIELDS:
         b.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     b.add_text_field("title_sort", tokenizer_name="raw", fast=True, index_option="basic")
     for name in ("start_day", "end_day"):
@@ -104,7 +104,7 @@ def to_tantivy(doc: dict[str, Any], boards: list[str], schema: Any) -> Any:
         fields[name] = doc[name]
     for name in MINIMUM_FIELDS:
         fields[name] = float(doc[name])
-    for name in FACET_FIELDS.values():
+    for name in KEYWORD_FIELDS:
         value = doc[name]
         values = value if isinstance(value, list) else [value]
         fields[name] = [v for v in values if v]

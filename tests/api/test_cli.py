@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from catalog.db import make_engine, session_scope
-from catalog.models import Activity, OutboxEntry, ProviderKey
+from catalog.models import Activity, OutboxEntry, Provider, ProviderKey
 from catalog.providers import find_key_owner, hash_key
 from catalog.service import indexable_activities
 from indexer.engines.tantivy import TantivyEngine
@@ -73,6 +73,23 @@ def test_cli_providers_add_twice_and_bad_id(ready: CliRunner) -> None:
     assert (code, "already exists" in err) == (2, True)
     code, _, err = invoke(ready, "providers", "add", "bad id!", "--name", "X")
     assert (code, "provider id must be" in err) == (2, True)
+
+
+def test_cli_providers_add_with_accreditor(ready: CliRunner, tmp_path: Path) -> None:
+    code, _, err = invoke(ready, "providers", "add", "ny", "--name", "NY CME", "--accreditor",
+                          "state:ny")  # fmt: skip
+    assert (code, "provider ny added (accredited by state:NY)" in err) == (0, True)
+    code, _, err = invoke(ready, "providers", "add", "bad", "--name", "X", "--accreditor", "AMA")
+    assert (code, "accreditor must be ACCME, JA (Joint Accreditation) or state:XX" in err) == (
+        2,
+        True,
+    )
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'catalog.db'}")
+    with session_scope(engine) as session:
+        rows = session.execute(select(Provider.id, Provider.accreditor)).all()
+        bodies = {row.id: row.accreditor for row in rows}
+    engine.dispose()
+    assert bodies == {"acme": "ACCME", "ny": "state:NY"}
 
 
 def test_cli_providers_key_prints_once_and_stores_hash(ready: CliRunner, tmp_path: Path) -> None:

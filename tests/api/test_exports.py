@@ -123,10 +123,23 @@ def test_export_picks_format(
     assert set(ids) == ALL_PUBLIC
 
 
-def test_export_ndjson_lines_are_search_hits_in_sort_order(client: TestClient) -> None:
+def test_export_ndjson_lines_are_full_activities_in_sort_order(client: TestClient) -> None:
+    """api.md: NDJSON lines are Activity objects plus the catalog's read-only fields, so every
+    field a provider gave (issue 14's PARS fields among them) leaves with the activity; they
+    come in the search's order, and each holds at least what its hit holds."""
     hits = client.get("/api/v1/activities", params={"per_page": 100}).json()["hits"]
-    lines = client.get(EXPORT).text.splitlines()
-    assert [json.loads(line) for line in lines] == hits
+    lines = [json.loads(line) for line in client.get(EXPORT).text.splitlines()]
+    assert [line["id"] for line in lines] == [hit["id"] for hit in hits]
+    for hit, line in zip(hits, lines, strict=True):
+        assert line == client.get(f"/api/v1/activities/{hit['id']}").json()
+        assert {k: v for k, v in line.items() if k in hit and k not in ("location", "moc")} == {
+            k: v for k, v in hit.items() if k not in ("location", "moc")
+        }
+        assert [{k: m[k] for k in h} for m, h in zip(line["moc"], hit["moc"], strict=True)] == (
+            hit["moc"]
+        )
+        if hit["location"]:
+            assert {k: line["location"][k] for k in hit["location"]} == hit["location"]
 
 
 def test_export_csv_row_exact(client: TestClient) -> None:

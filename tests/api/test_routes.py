@@ -34,7 +34,8 @@ HIT_KEYS = {
 ACTIVITY_KEYS = {
     "id", "provider_activity_id", "title", "description", "activity_type", "format",
     "start_date", "end_date", "location", "url", "fee", "cme_credits", "specialties", "moc",
-    "listed", "registration", "provider", "created_at", "updated_at",
+    "listed", "registration", "provider", "created_at", "updated_at", "accme_activity_id",
+    "providership", "joint_providers", "commercial_support", "rems", "mips", "topics",
 }  # fmt: skip
 FACET_VALUE_KEYS = ["value", "label", "count", "selected"]
 ETAG = re.compile(r'^W/"[0-9a-f]{32}"$')
@@ -106,8 +107,8 @@ def test_search_no_filter_returns_every_public_activity(client: TestClient) -> N
         ("acme", 7, False), ("gas", 3, False), ("kids", 2, False), ("cuts", 1, False),
     ]  # fmt: skip
     assert counts(body, "specialty") == [
-        ("internal_medicine", 3, False), ("pediatrics", 2, False),
-        ("anesthesiology", 1, False), ("surgery", 1, False),
+        ("internal_medicine", 9, False), ("anesthesiology", 3, False),
+        ("pediatrics", 2, False), ("surgery", 1, False),
     ]  # fmt: skip
     assert counts(body, "activity_type") == [
         ("course", 6, False), ("enduring_material", 5, False),
@@ -424,9 +425,17 @@ def test_activity_detail_full_shape(client: TestClient) -> None:
         "cme_credits": 10.0,
         "specialties": ["internal_medicine"],
         "moc": [{"board": "ABIM", "points": 10.0, "credit_types": ["MK", "PS"],
-                 "practice_areas": ["Cardiovascular Disease"], "credit_claim_date": None}],
+                 "practice_areas": ["Cardiovascular Disease"], "credit_claim_date": None,
+                 "content_outline": []}],
         "listed": True,
         "registration": "open",
+        "accme_activity_id": None,
+        "providership": "direct",
+        "joint_providers": [],
+        "commercial_support": [],
+        "rems": False,
+        "mips": True,
+        "topics": ["risk_management"],
     }  # fmt: skip
 
 
@@ -468,8 +477,8 @@ def test_facets_lists_every_reference_group(client: TestClient) -> None:
     body = response.json()
     ref = reference()
     assert list(body) == [
-        "board", "credit_type", "practice_area", "specialty", "activity_type", "format", "fee",
-        "registration", "state", "country",
+        "board", "credit_type", "practice_area", "content_outline", "specialty", "topic",
+        "activity_type", "format", "fee", "registration", "state", "country",
     ]  # fmt: skip
     assert all(list(option) == ["value", "label"] for group in body.values() for option in group)
     active = [b for b in ref.boards.values() if b.active]
@@ -528,7 +537,8 @@ def test_provider_profile_counts_listed_current_activities(
     response = client.get(f"/api/v1/providers/{provider_id}")
     assert response.status_code == 200
     assert response.json() == {
-        "id": provider_id, "name": PROVIDERS[provider_id], "listed_activities": count,
+        "id": provider_id, "name": PROVIDERS[provider_id], "accreditor": "ACCME",
+        "listed_activities": count,
     }  # fmt: skip
 
 

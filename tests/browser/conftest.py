@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -88,14 +89,9 @@ class LiveServer:
     settings: Settings
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """uvicorn serving the real app on 127.0.0.1 in a background thread."""
-    settings = build_site(
-        tmp_path_factory.mktemp("browser"),
-        extra=generated_records(),
-        extra_providers={"gen": "Generated Learning Co"},
-    )
+@contextmanager
+def serve(settings: Settings) -> Iterator[LiveServer]:
+    """uvicorn serving the real app over ``settings`` on 127.0.0.1 in a background thread."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -125,6 +121,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=30)
         sock.close()
     assert not thread.is_alive(), "the live server did not stop"
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app over the contract catalog and the generated activities."""
+    settings = build_site(
+        tmp_path_factory.mktemp("browser"),
+        extra=generated_records(),
+        extra_providers={"gen": "Generated Learning Co"},
+    )
+    with serve(settings) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +205,29 @@ def axe_source() -> str:
     source = _fetch_axe()
     assert source.startswith(header), f"npm gave something other than axe-core {AXE_VERSION}"
     return source
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+def serious_axe_violations(page: Page, axe_source: str) -> list[dict[str, Any]]:
+    """axe-core's serious and critical WCAG 2.2 AA violations on the page, summarised."""
+    page.add_script_tag(content=axe_source)
+    results = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [(n["target"], n["failureSummary"]) for n in v["nodes"][:5]],
+        }
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.fixture(scope="module")

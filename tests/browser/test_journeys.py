@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.conftest import serious_axe_violations
 from tests.contract.catalog_fixture import id_of
 from tests.web.catalog_site import HIDDEN, HTML_TITLE
 
@@ -26,7 +27,6 @@ TITLES = {
     "D": "Pediatric Cardiology Grand Rounds",
     "H": "Cardiology Journal Club",
 }
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
 def titles(page: Page) -> list[str]:
@@ -275,23 +275,8 @@ AXE_PAGES = {
 def test_no_serious_accessibility_violations(page: Page, axe_source: str, name: str) -> None:
     url = AXE_PAGES[name].format(B=id_of("B"), D=id_of("D"))
     page.goto(url)
-    page.add_script_tag(content=axe_source)
-    results = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})",
-        AXE_TAGS,
-    )
-    serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
-    if serious:
-        report = [
-            {
-                "id": v["id"],
-                "impact": v["impact"],
-                "help": v["help"],
-                "nodes": [(n["target"], n["failureSummary"]) for n in v["nodes"][:5]],
-            }
-            for v in serious
-        ]
+    report = serious_axe_violations(page, axe_source)
+    if report:
         pytest.fail(f"axe found on {url}:\n{json.dumps(report, indent=2)}", pytrace=False)
 
 

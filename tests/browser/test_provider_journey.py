@@ -11,8 +11,7 @@ from playwright.sync_api import Page, expect
 
 from catalog.db import make_engine, session_scope
 from catalog.providers import create_key
-from tests.browser.conftest import LiveServer
-from tests.browser.test_journeys import AXE_TAGS
+from tests.browser.conftest import LiveServer, serious_axe_violations
 
 pytestmark = pytest.mark.browser
 HEADER = ["provider_activity_id", "title", "activity_type", "format", "start_date", "end_date",
@@ -48,26 +47,12 @@ def workbook(path: Path) -> Path:
     return path
 
 
-def serious_violations(page: Page, axe_source: str) -> list[dict[str, object]]:
-    page.add_script_tag(content=axe_source)
-    results = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})",
-        AXE_TAGS,
-    )
-    return [
-        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"][:5]]}
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def test_provider_journey_sign_in_upload_preview(
     page: Page, live_server: LiveServer, tmp_path: Path, axe_source: str
 ) -> None:
     page.goto(f"{live_server.url}/provider")
     expect(page).to_have_url(f"{live_server.url}/provider/sign-in")
-    assert serious_violations(page, axe_source) == []
+    assert serious_axe_violations(page, axe_source) == []
     page.get_by_label("API key").fill(key_for(live_server, "acme"))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My listings: ACME Medical Education")
@@ -90,7 +75,7 @@ def test_provider_journey_sign_in_upload_preview(
     expect(staff.get_by_role("heading", name="Uploaded Staff Lipid Clinic")).to_be_visible()
     open_course = page.locator(".listing", has_text="Uploaded Open Lipid Course")
     expect(open_course.locator(".visibility")).to_contain_text("Shown publicly")
-    assert serious_violations(page, axe_source) == []
+    assert serious_axe_violations(page, axe_source) == []
     # Another provider's activities never appear, listed or not.
     expect(page.get_by_text("Pediatric Asthma Review")).to_have_count(0)
     expect(page.get_by_text("Broken Lipid Row")).to_have_count(0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -9,10 +11,18 @@ from typing import Any
 
 import pytest
 
-from catalog.demo import DemoProvider, demo_activities, demo_providers
+from catalog.demo import (
+    BOARDS,
+    VENUE_RADIUS_KM,
+    DemoProvider,
+    demo_activities,
+    demo_providers,
+)
+from catalog.demo_themes import THEMES
 from catalog.geo import gazetteer
 from catalog.reference import reference
 from catalog.rules import parse_activity
+from catalog.schemas import MocIn
 
 TODAY = date(2026, 3, 1)
 Records = list[tuple[str, dict[str, Any]]]
@@ -21,6 +31,16 @@ Records = list[tuple[str, dict[str, Any]]]
 @pytest.fixture(scope="module")
 def large() -> Records:
     return list(demo_activities(20_000, 7, TODAY))
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
 def share(records: Records, predicate: Callable[[dict[str, Any]], bool]) -> float:
@@ -141,13 +161,27 @@ def test_locations_are_real_us_places(large: Records) -> None:
         assert -180 <= loc["lng"] <= -65
         place = places.find_zip(loc["postal_code"])
         assert place is not None
-        assert (place.city, place.state, place.lat, place.lng) == (
-            loc["city"],
-            loc["state"],
-            loc["lat"],
-            loc["lng"],
-        )
+        assert (place.city, place.state) == (loc["city"], loc["state"])
+        # A venue sits near its city's centre, not on it (issue 14: one point per city made
+        # "nearest first" unable to order a city's activities).
+        assert distance_km(place.lat, place.lng, loc["lat"], loc["lng"]) <= VENUE_RADIUS_KM + 0.1
     assert all("location" not in r for _, r in large if r["format"] == "online")
+
+
+def test_venues_of_a_city_sit_at_distinct_points_and_each_venue_at_one(large: Records) -> None:
+    points: dict[tuple[str, str, str], set[tuple[float, float]]] = {}
+    for _, r in large:
+        if "location" in r:
+            loc = r["location"]
+            key = (loc["city"], loc["state"], loc["venue"])
+            points.setdefault(key, set()).add((loc["lat"], loc["lng"]))
+    assert all(len(spots) == 1 for spots in points.values())
+    by_city: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for (city, state, _), spots in points.items():
+        by_city.setdefault((city, state), []).extend(spots)
+    busy = [spots for spots in by_city.values() if len(spots) >= 5]
+    assert len(busy) >= 20
+    assert all(len(set(spots)) == len(spots) for spots in by_city.values())
 
 
 def test_specialties_and_titles_look_real(large: Records) -> None:
@@ -158,3 +192,107 @@ def test_specialties_and_titles_look_real(large: Records) -> None:
     assert len({r["title"] for _, r in large}) > 1_000
     assert any("Grand Rounds" in r["title"] for _, r in large)
     assert any("Tumor Board" in r["title"] for _, r in large)
+
+
+# -- issue 14: a coherent demo that passes every board rule --------------------------------
+
+
+@pytest.fixture(scope="module")
+def ten_thousand() -> Records:
+    return list(demo_activities(10_000, 5, TODAY))
+
+
+def test_every_theme_names_real_practice_areas_specialties_topics_and_outline_codes() -> None:
+    ref = reference()
+    aba_outline = ref.boards["ABA"].content_outline
+    assert aba_outline is not None
+    for theme in THEMES:
+        for code, areas in theme.boards:
+            assert areas, (theme.name, code)
+            assert all(ref.boards[code].find_practice_area(a) == a for a in areas), theme.name
+        assert set(theme.specialties) <= set(ref.specialties), theme.name
+        assert set(theme.topics) <= set(ref.topics), theme.name
+        assert all(aba_outline.find(c) == c for c in theme.outline), theme.name
+        if theme.areas("ABA"):
+            assert theme.outline, f"{theme.name}: an ABA theme needs content outline areas"
+    assert len({t.focus for t in THEMES}) == len(THEMES)  # a description names one theme
+    assert {b.code for b in ref.active_boards()} <= {c for t in THEMES for c, _ in t.boards}
+
+
+def test_10k_demo_activities_pass_every_rule_unchanged_and_pair_boards_coherently(
+    ten_thousand: Records,
+) -> None:
+    """Through the rules: no violation, nothing the rules would change (points, implied credit
+    types, outline areas), and every registration's practice areas fit the theme its
+    description names (issue 14: "Medicine M&M Conference" with a sleep-medicine description
+    and an ABA pediatric-anesthesia credit)."""
+    by_focus = {t.focus: t for t in THEMES}
+    for _, record in ten_thousand:
+        activity = parse_activity(record)
+        assert [m.model_dump(exclude_defaults=True) for m in activity.moc] == [
+            MocIn.model_validate(m).model_dump(exclude_defaults=True) for m in record["moc"]
+        ], record["provider_activity_id"]
+        (theme,) = [t for focus, t in by_focus.items() if focus in record["description"]]
+        for m in activity.moc:
+            assert set(m.practice_areas) <= set(theme.areas(m.board)), (theme.name, m)
+            assert set(m.content_outline) <= set(theme.outline or ("Anatomy",)), (theme.name, m)
+        # A board's own specialty may lead (a plain-CME activity dropped its registration).
+        registered = [m["board"] for m in record["moc"]] or list(BOARDS)
+        own = {s for code in registered for s in BOARDS[code].specialties[:1]}
+        assert set(activity.specialties) <= set(theme.specialties) | own
+        assert activity.topics == list(theme.topics)
+        assert not activity.rems or theme.rems
+
+
+def test_points_and_credit_types_follow_the_board_rules(ten_thousand: Records) -> None:
+    boards = reference().boards
+    types: Counter[str] = Counter()
+    for _, r in ten_thousand:
+        for m in r["moc"]:
+            board = boards[m["board"]]
+            if board.code in ("ABA", "ABP"):
+                assert m["points"] == r["cme_credits"]
+            assert 0 < m["points"] <= r["cme_credits"]
+            assert "SAM" not in m["credit_types"]  # ABPath discontinued it on 2021-01-01
+            assert board.with_implied(m["credit_types"]) == m["credit_types"]
+            types.update(f"{board.code}:{c}" for c in m["credit_types"])
+    # ABS self-assessment always comes with accredited CME ("CME, SA").
+    assert types["ABS:SA"] > 0
+    assert all(
+        "CME" in m["credit_types"] for _, r in ten_thousand for m in r["moc"] if m["board"] == "ABS"
+    )
+    assert types["ABA:PS"] > 0
+    assert types["ABA:LL"] > types["ABA:PS"]  # most ABA activities are not patient safety
+
+
+def test_durations_are_typical_of_their_type(ten_thousand: Records) -> None:
+    spans: dict[str, list[int]] = {}
+    for _, r in ten_thousand:
+        days = (date.fromisoformat(r["end_date"]) - date.fromisoformat(r["start_date"])).days
+        spans.setdefault(r["activity_type"], []).append(days)
+    assert set(spans["course"]) == {0, 1, 2}  # one to three days
+    assert max(spans["rss"]) <= 364
+    assert min(spans["rss"]) >= 90
+    assert max(spans["enduring_material"]) <= 1094  # up to three years
+
+
+def test_provider_names_look_real_and_accreditors_vary() -> None:
+    providers = demo_providers(100_000, 1)
+    assert len({p.name for p in providers}) == len(providers) == 1000
+    assert not [p.name for p in providers if re.search(r"\d", p.name)]
+    accreditors = Counter(
+        p.accreditor if not p.accreditor.startswith("state:") else "state" for p in providers
+    )
+    assert set(accreditors) == {"ACCME", "JA", "state"}
+    assert accreditors["ACCME"] > accreditors["state"] > accreditors["JA"]
+
+
+def test_pars_fields_at_plausible_rates(ten_thousand: Records) -> None:
+    assert 0.7 <= share(ten_thousand, lambda r: "accme_activity_id" in r) <= 0.9
+    assert 0.05 <= share(ten_thousand, lambda r: r.get("providership") == "joint") <= 0.15
+    assert 0.04 <= share(ten_thousand, lambda r: bool(r.get("commercial_support"))) <= 0.12
+    assert 0.03 <= share(ten_thousand, lambda r: r.get("mips", False)) <= 0.12
+    assert 0 < share(ten_thousand, lambda r: r.get("rems", False)) <= 0.05
+    assert 0.1 <= share(ten_thousand, lambda r: bool(r.get("topics"))) <= 0.5
+    kinds = Counter(s["kind"] for _, r in ten_thousand for s in r.get("commercial_support", []))
+    assert kinds["monetary"] > kinds["in_kind"] > 0

@@ -205,6 +205,7 @@ class TestXlsxImport:
                 "credit_types": ["MK", "PS"],
                 "practice_areas": ["Cardiovascular Disease"],
                 "credit_claim_date": date(2030, 6, 30),
+                "content_outline": [],
             }
         ]
         module = get_provider_activity(session, provider_id=provider, provider_activity_id="12345")

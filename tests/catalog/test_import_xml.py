@@ -21,9 +21,11 @@ from sqlmodel import Session
 from catalog.errors import ImportFileError
 from catalog.importers import read_records
 from catalog.importers import xml as xml_reader
-from catalog.imports import ImportReport, import_records
+from catalog.imports import ImportReport, check_records, import_records
 from catalog.models import Activity, OutboxEntry
+from catalog.rules import parse_activity
 from catalog.service import get_provider_activity
+from tests.pars_sample import EVERY_ELEMENT, EXPECTED
 
 NAMESPACES = (
     'xmlns="http://ns.medbiq.org/metrics/v1/" xmlns:lom="http://ltsc.ieee.org/xsd/LOM" '
@@ -249,6 +251,7 @@ class TestXmlImport:
                 "credit_types": ["MK", "PS"],
                 "practice_areas": ["Cardiovascular Disease"],
                 "credit_claim_date": date(2030, 6, 30),
+                "content_outline": [],
             }
         ]
         module = get_provider_activity(session, provider_id=provider, provider_activity_id="X2")
@@ -265,12 +268,14 @@ class TestXmlImport:
                 "credit_types": ["MK", "PS"],
                 "practice_areas": ["Cardiovascular Disease"],
                 "credit_claim_date": date(2030, 6, 30),
+                "content_outline": [],
             },
             {
                 "board": "ABP",
                 "points": 4,
                 "credit_types": ["LLSA"],
                 "practice_areas": ["Pediatric Cardiology"],
+                "content_outline": [],
             },
         ]
         hybrid = get_provider_activity(session, provider_id=provider, provider_activity_id="X3")
@@ -499,3 +504,96 @@ class TestXmlRefused:
         with pytest.raises(ImportFileError, match="larger than"):
             run(session, provider, document(activity()))
         assert count(session, Activity) == 0
+
+
+# -- issue 14: the PARS fields physicians, boards and auditors rely on --------------------------
+
+
+class TestParsDisclosureElements:
+    def test_every_element_maps_to_its_field(self) -> None:
+        [record] = read_records(io.BytesIO(EVERY_ELEMENT), "xml")
+        activity = parse_activity(record.data)
+        dumped = activity.model_dump(mode="json")
+        assert {k: dumped[k] for k in EXPECTED} == EXPECTED
+
+    def test_problems_name_the_element(self) -> None:
+        bad = EVERY_ELEMENT.replace(b"<x:Topic>Controlled substance prescribing", b"<x:Topic>Golf")
+        bad = bad.replace(b"<x:mocPoints>6</x:mocPoints>", b"<x:mocPoints>5</x:mocPoints>", 1)
+        [record] = read_records(io.BytesIO(bad), "xml")
+        report = ImportReport()
+        check_records([record], report)
+        assert lines(report) == [
+            'activity 1 (line 3): topics.0 (element "XtensibleInfo/StateContentTags/'
+            "StateContentTag[1]/Topic\"): unknown topic 'Golf'",
+            'activity 1 (line 3): moc.0.points (element "MOCRegistration[1]/mocPoints"): '
+            "must equal cme_credits (6) for ABA",
+        ]
+
+    @pytest.mark.parametrize(
+        ("old", "new", "message"),
+        [
+            pytest.param(
+                b"<hx:commercialSupport>yes", b"<hx:commercialSupport>no",
+                'commercial_support (element "healthcareEducation/commercialSupport"): '
+                "commercialSupport is no but commercial supporters are named",
+                id="no-but-named",
+            ),
+            pytest.param(
+                b"<hx:commercialSupport>yes", b"<hx:commercialSupport>perhaps",
+                'commercial_support (element "healthcareEducation/commercialSupport"): '
+                "commercialSupport must be yes or no, not 'perhaps'",
+                id="not-yes-or-no",
+            ),
+            pytest.param(
+                b"<x:REMSType>Opioid Analgesic", b"<x:REMSType>Isotretinoin",
+                'rems (element "XtensibleInfo/REMS[1]/REMSType[1]"): '
+                "REMSType must be Opioid Analgesic or Mycophenolate, not 'Isotretinoin'",
+                id="unknown-rems",
+            ),
+            pytest.param(
+                b"<x:boardName>ABA</x:boardName>", b"<x:boardName>ABIM</x:boardName>",
+                'moc (element "general/keyword[2]"): content outline areas are given for ABA '
+                "but it has no MOCRegistration",
+                id="outline-without-aba",
+            ),
+        ],
+    )  # fmt: skip
+    def test_contradictions_between_elements(self, old: bytes, new: bytes, message: str) -> None:
+        [record] = read_records(io.BytesIO(EVERY_ELEMENT.replace(old, new)), "xml")
+        assert record.problem is not None
+        assert f"{record.problem.field}: {record.problem.message}" == message
+
+    def test_commercial_support_yes_needs_a_named_supporter(self) -> None:
+        data = re.sub(
+            rb"<CommercialSupportAmount.*?</CommercialSupportAmount>|<x:InKindSupports>.*?"
+            rb"</x:InKindSupports>",
+            b"",
+            EVERY_ELEMENT,
+            flags=re.DOTALL,
+        )
+        [record] = read_records(io.BytesIO(data), "xml")
+        assert record.problem is not None
+        assert record.problem.message.startswith("commercialSupport is yes but no supporter")
+
+    def test_mycophenolate_rems_is_not_the_opioid_flag(self) -> None:
+        data = EVERY_ELEMENT.replace(b"Opioid Analgesic", b"Mycophenolate")
+        [record] = read_records(io.BytesIO(data), "xml")
+        assert parse_activity(record.data).rems is False
+
+    def test_content_outlines_in_the_newer_generic_form(self) -> None:
+        keywords = re.compile(rb"<lom:keyword.*?</lom:keyword>", re.DOTALL)
+        outlines = (
+            b"<x:ContentOutlines><x:ContentOutline><x:source>01_ABAMCO</x:source>"
+            b"<x:keyword>Level 3 ID</x:keyword><x:value>I.B.2</x:value></x:ContentOutline>"
+            b"</x:ContentOutlines><x:activityRecordAction>"
+        )
+        data = keywords.sub(b"", EVERY_ELEMENT).replace(b"<x:activityRecordAction>", outlines)
+        [record] = read_records(io.BytesIO(data), "xml")
+        assert parse_activity(record.data).moc[0].content_outline == ["Regional Anesthesia"]
+
+    def test_without_the_new_elements_the_defaults_apply(self) -> None:
+        [record] = read_records(io.BytesIO(PLAIN), "xml")
+        activity = parse_activity(record.data)
+        assert (activity.providership, activity.joint_providers) == ("direct", [])
+        assert (activity.commercial_support, activity.rems, activity.mips) == ([], False, False)
+        assert (activity.topics, activity.accme_activity_id) == ([], None)

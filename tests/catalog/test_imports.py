@@ -135,7 +135,7 @@ class TestCsvImport:
             "C1,Heart Failure Review,C,in_person,2030-05-01,2030-05-02,Boston,MA,02115,US,"
             "https://example.org/c1,Yes,8,internal_medicine; pediatrics,yes,Open to all,"
             '8,MK;Patient Safety,"Cardiovascular Disease; Endocrinology, Diabetes, and Metabolism",'
-            "4,LLSA,Pediatric Cardiology\n"
+            "8,LLSA,Pediatric Cardiology\n"
             "C2,Online Module,EM,online,2030-01-01,2031-01-01,,,,,"
             'https://example.org/c2,"No, it\'s free",1.25,,no,Limited,1.25,MK,Nephrology,,,\n'
         )
@@ -146,7 +146,7 @@ class TestCsvImport:
         assert c1.specialties == ["internal_medicine", "pediatrics"]
         assert [(m.board, m.points, m.credit_types) for m in c1.moc] == [
             ("ABIM", 8.0, ["MK", "PS"]),
-            ("ABP", 4.0, ["LLSA"]),
+            ("ABP", 8.0, ["LLSA"]),
         ]
         assert c1.moc[0].practice_areas == [
             "Cardiovascular Disease",
@@ -170,6 +170,63 @@ class TestCsvImport:
             "'XX' is not a credit type of ABIM",
         ]
         assert count(session, Activity) == 0
+
+    def test_import_csv_new_columns(self, session: Session, provider: str) -> None:
+        """Issue 14's fields as CSV columns; lists are ";"-separated."""
+        header = (
+            "provider_activity_id,title,activity_type,format,start_date,end_date,url,fee,"
+            "cme_credits,accme_activity_id,providership,joint_providers,"
+            "commercial_support_monetary,commercial support in-kind,rems,mips,topics,"
+            "ABA points,ABA credit types,ABA practice areas,ABA content outline\n"
+        )
+        row = (
+            "N1,Opioid Safety,EM,online,2030-01-01,2030-12-31,https://example.org/n1,free,2,"
+            "200000042,Joint,Boston Medical Society; Cambridge Pain Group,"
+            "Northbridge Pharmaceuticals,Keystone Medical Devices,yes,no,"
+            "opioid prescribing; Pain management,2,PS,Pain Medicine,Pharmacology; I.B.2\n"
+        )
+        report = run(session, provider, (header + row).encode(), "csv")
+        assert report.ok, lines(report)
+        stored = get_provider_activity(session, provider_id=provider, provider_activity_id="N1")
+        assert stored.model_dump(
+            include={
+                "accme_activity_id", "providership", "joint_providers", "commercial_support",
+                "rems", "mips", "topics",
+            }
+        ) == {
+            "accme_activity_id": "200000042",
+            "providership": "joint",
+            "joint_providers": ["Boston Medical Society", "Cambridge Pain Group"],
+            "commercial_support": [
+                {"name": "Northbridge Pharmaceuticals", "kind": "monetary"},
+                {"name": "Keystone Medical Devices", "kind": "in_kind"},
+            ],
+            "rems": True,
+            "mips": False,
+            "topics": ["controlled_substances", "pain_management"],
+        }  # fmt: skip
+        assert stored.moc[0].credit_types == ["LL", "PS"]
+        assert stored.moc[0].content_outline == ["Pharmacology", "Regional Anesthesia"]
+
+    def test_import_csv_new_column_errors_name_the_column(
+        self, session: Session, provider: str
+    ) -> None:
+        header = (
+            "provider_activity_id,title,activity_type,format,start_date,end_date,url,fee,"
+            "cme_credits,commercial_support_in_kind,topics,ABA points,ABA credit types,"
+            "ABA practice areas\n"
+        )
+        row = (
+            "N2,Opioid Safety,EM,online,2030-01-01,2030-12-31,https://example.org/n2,free,2,"
+            ",golf,1.5,LL,Pain Medicine\n"
+        )
+        report = run(session, provider, (header + row).encode(), "csv")
+        assert lines(report) == [
+            "row 2: topics.0 (column \"topics\"): unknown topic 'golf'",
+            'row 2: moc.0.points (column "ABA points"): must equal cme_credits (2) for ABA',
+            'row 2: moc.0.content_outline (column "ABA content outline"): must list 1-2 areas of '
+            "the ABA MOCA content outline for a new ABA registration",
+        ]
 
     @pytest.mark.parametrize(
         ("data", "message"),

@@ -68,6 +68,17 @@ def abp(**overrides: Any) -> dict[str, Any]:
     return _build(defaults, overrides)
 
 
+def abs_(**overrides: Any) -> dict[str, Any]:
+    """A valid ABS registration (accredited CME) for 6.5 credits; MISSING removes a key."""
+    defaults = {
+        "board": "ABS",
+        "points": 6.5,
+        "credit_types": ["CME"],
+        "practice_areas": ["General Surgery"],
+    }
+    return _build(defaults, overrides)
+
+
 def abpmr(**overrides: Any) -> dict[str, Any]:
     """A valid ABPMR registration (the board registers activities from 2025-01-01)."""
     defaults = {
@@ -461,8 +472,8 @@ BAD_RECORDS = [
         id="moc.N.points-not-quarter",
     ),
     pytest.param(
-        valid_record(moc=[abim(), abp(points=6.75)]),
-        [("moc.1.points", "must not exceed cme_credits (6.5)")],
+        valid_record(moc=[abim(), abs_(points=6.75)]),
+        [("moc.1.points", "must not exceed cme_credits (6.5) for ABS")],
         id="moc.N.points-over-cme_credits",
     ),
     # moc.N.credit_types: non-empty, each valid for that board
@@ -684,7 +695,7 @@ ACCEPTED_RECORDS = [
     ),
     pytest.param(
         valid_record(
-            moc=[abim(board="ABPath", credit_types=["SAM"], practice_areas=["Surgical Pathology"])]
+            moc=[abim(board="ABPath", credit_types=["LL"], practice_areas=["Surgical Pathology"])]
         ),
         {"moc.0.board": "ABPATH"},
         id="moc-board-display-code",

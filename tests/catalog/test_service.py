@@ -70,7 +70,7 @@ class TestUpsertActivity:
             moc=[
                 {
                     "board": "ABP",
-                    "points": 2,
+                    "points": 6.5,
                     "credit_types": ["LLSA"],
                     "practice_areas": ["Pediatric Cardiology"],
                 },

@@ -29,8 +29,21 @@ PLACES = {
 }
 
 
-def reg(board: str, points: float, credit_types: list[str], areas: list[str]) -> dict[str, Any]:
-    return {"board": board, "points": points, "credit_types": credit_types, "practice_areas": areas}
+def reg(
+    board: str,
+    points: float,
+    credit_types: list[str],
+    areas: list[str],
+    outline: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A MOC registration; ``outline`` the ABA content outline areas every new ABA one needs."""
+    found = {
+        "board": board,
+        "points": points,
+        "credit_types": credit_types,
+        "practice_areas": areas,
+    }
+    return found | ({"content_outline": list(outline)} if outline else {})
 
 
 def activity(
@@ -48,6 +61,7 @@ def activity(
     zip_code: str | None = None,
     specialties: tuple[str, ...] = (),
     listed: bool = True,
+    **more: Any,
 ) -> tuple[str, dict[str, Any]]:
     record: dict[str, Any] = {
         "provider_activity_id": key,
@@ -63,7 +77,7 @@ def activity(
         "url": f"https://example.org/{key}",
         "specialties": list(specialties),
         "listed": listed,
-    }
+    } | more
     if zip_code:
         city, state = PLACES[zip_code]
         record["location"] = {
@@ -79,7 +93,8 @@ CV = "Cardiovascular Disease"
 FIXTURE = [
     activity("A", "acme", "Cardiology Update 2030", "course", "in_person",
              ("2030-03-01", "2030-03-03"), 10, [reg("ABIM", 10, ["MK", "PS"], [CV])],
-             fee="yes", zip_code="19107", specialties=("internal_medicine",)),
+             fee="yes", zip_code="19107", specialties=("internal_medicine",),
+             topics=["risk_management"], mips=True),
     activity("B", "acme", "Heart Failure Masterclass", "course", "hybrid",
              ("2030-02-10", "2030-02-11"), 8,
              [reg("ABIM", 8, ["MK"], ["Advanced Heart Failure and Transplant Cardiology"])],
@@ -95,19 +110,21 @@ FIXTURE = [
              fee="free", zip_code="02115", specialties=("pediatrics",)),
     activity("E", "gas", "Anesthesia Patient Safety Course", "course", "in_person",
              ("2030-04-10", "2030-04-12"), 12,
-             [reg("ABA", 12, ["PS", "LL"], ["Regional Anesthesia/Acute Pain"])],
-             fee="yes", registration="limited", zip_code="60601", specialties=("anesthesiology",)),
+             [reg("ABA", 12, ["PS", "LL"], ["Regional Anesthesia/Acute Pain"],
+                  ("Regional Anesthesia", "Special Problems or Issues in Anesthesiology"))],
+             fee="yes", registration="limited", zip_code="60601", specialties=("anesthesiology",),
+             topics=["controlled_substances", "pain_management"], rems=True),
     activity("F", "cuts", "Surgical Skills Podcast", "enduring_material", "online",
              ("2030-01-01", "2031-01-01"), 1, [reg("ABS", 1, ["CME"], ["General Surgery"])],
              fee="free", specialties=("surgery",)),
     activity("G", "acme", "Nephrology Board Review", "course", "online",
              ("2030-05-01", "2030-05-05"), 30, [reg("ABIM", 30, ["MK"], ["Nephrology"])],
-             fee="yes", specialties=("internal_medicine",)),
+             fee="yes", specialties=("internal_medicine",), topics=["medical_ethics"]),
     activity("H", "acme", "Cardiology Journal Club", "journal_cme", "online",
              ("2030-01-20", "2030-12-20"), 1, [reg("ABIM", 1, ["MK"], [CV])], fee="free"),
     activity("I", "gas", "Sleep Medicine Essentials", "enduring_material", "online",
              ("2030-01-05", "2030-06-30"), 3,
-             [reg("ABA", 3, ["LL"], ["Sleep Medicine"]),
+             [reg("ABA", 3, ["LL"], ["Sleep Medicine"], ("Respiratory System",)),
               reg("ABIM", 3, ["MK"], ["Sleep Medicine"])],
              fee="variable", registration="limited"),
     activity("J", "acme", "Hospital Medicine Update", "course", "in_person",
@@ -116,7 +133,7 @@ FIXTURE = [
     activity("K", "gas", "Critical Care Symposium", "course", "in_person",
              ("2030-09-09", "2030-09-11"), 7,
              [reg("ABIM", 7, ["PA"], ["Critical Care Medicine"]),
-              reg("ABA", 7, ["LL"], ["Critical Care Medicine"])],
+              reg("ABA", 7, ["LL"], ["Critical Care Medicine"], ("Clinical Subspecialties",))],
              fee="yes", zip_code="90012"),
     activity("M", "acme", "Tips & <b>Tricks</b> in Sleep", "enduring_material", "online",
              ("2030-02-01", "2030-08-01"), 2, [reg("ABIM", 2, ["MK"], ["Sleep Medicine"])],
@@ -125,7 +142,8 @@ FIXTURE = [
              ("2030-03-01", "2030-09-01"), 1, [reg("ABIM", 1, ["MK"], ["Hospital Medicine"])],
              fee="free"),
     activity("X", "acme", "Cardiology Secrets", "course", "online", ("2030-03-01", "2030-03-02"),
-             5, [reg("ABIM", 5, ["MK"], [CV])], fee="yes", listed=False),
+             5, [reg("ABIM", 5, ["MK"], [CV])], fee="yes", listed=False,
+             topics=["controlled_substances"], rems=True, mips=True),
     activity("Y", "acme", "Cardiology Update 2029", "course", "online",
              ("2029-12-01", "2029-12-31"), 5, [reg("ABIM", 5, ["MK"], [CV])], fee="yes"),
     activity("Z", "acme", "Cardiology Without MOC", "course", "online",

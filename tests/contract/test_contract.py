@@ -41,9 +41,10 @@ def test_contract_no_filter_returns_every_public_activity(search: Search) -> Non
     assert counts(result, "provider") == [
         ("acme", 7, False), ("gas", 3, False), ("kids", 2, False), ("cuts", 1, False),
     ]  # fmt: skip
+    # Activities that name no specialty count under their boards' (H, I, J, K, M, N).
     assert counts(result, "specialty") == [
-        ("internal_medicine", 3, False), ("pediatrics", 2, False),
-        ("anesthesiology", 1, False), ("surgery", 1, False),
+        ("internal_medicine", 9, False), ("anesthesiology", 3, False),
+        ("pediatrics", 2, False), ("surgery", 1, False),
     ]  # fmt: skip
     assert counts(result, "state") == [(s, 1, False) for s in ["CA", "IL", "MA", "NJ", "NY", "PA"]]
     assert counts(result, "activity_type") == [
@@ -120,6 +121,16 @@ def test_contract_selected_value_with_no_match_is_shown_at_zero(search: Search) 
                      id="min-points-boards"),
         pytest.param({"board": "ABA", "min_points": "7"}, ["E", "K"], id="min-points-exact"),
         pytest.param({"board": "ABS", "format": "in_person"}, [], id="nothing"),
+        pytest.param({"topic": "controlled_substances"}, ["E"], id="topic"),
+        pytest.param({"topic": ["controlled_substances", "medical_ethics"]}, ["E", "G"],
+                     id="topic-or"),
+        pytest.param({"content_outline": "ABA:Regional Anesthesia"}, ["E"], id="outline"),
+        pytest.param({"content_outline": ["ABA:Respiratory System", "ABA:Clinical Subspecialties"]},
+                     ["I", "K"], id="outline-or"),
+        pytest.param({"rems": "true"}, ["E"], id="rems"),
+        pytest.param({"mips": "true"}, ["A"], id="mips"),
+        pytest.param({"rems": "true", "mips": "true"}, [], id="rems-and-mips"),
+        pytest.param({"rems": "false"}, sorted(PUBLIC), id="rems-false-is-no-filter"),
         pytest.param({"min_credits": "8"}, ["A", "B", "D", "E", "G"], id="min-credits"),
         pytest.param({"min_credits": "2.5"}, ["A", "B", "D", "E", "G", "I", "J", "K"],
                      id="min-credits-quarter"),
@@ -233,6 +244,9 @@ def test_contract_pagination_no_duplicates_or_gaps(search: Search, sort: str) ->
         pytest.param("ABP", ["C", "D"], id="board-code"),
         pytest.param("american board of surgery", ["F"], id="board-name"),
         pytest.param("moca", ["E", "I", "K"], id="board-programme"),
+        pytest.param("opioid prescribing", ["E"], id="topic-alias"),
+        pytest.param("ethics", ["G"], id="topic-word"),
+        pytest.param("respiratory system", ["I"], id="content-outline-area"),
     ],
 )
 def test_contract_text(search: Search, q: str, expected: list[str]) -> None:
@@ -292,3 +306,20 @@ def test_contract_hidden_never_counted(search: Search) -> None:
     result = search(q="cardiology", per_page=100)
     assert not {search_key(h) for h in result.hits} & HIDDEN
     assert sum(c for _, c, _ in counts(result, "provider")) == result.total == 4
+
+
+def test_contract_topic_and_content_outline_facets(search: Search) -> None:
+    result = search(topic="medical_ethics")
+    assert counts(result, "topic") == [
+        ("controlled_substances", 1, False), ("medical_ethics", 1, True),
+        ("pain_management", 1, False), ("risk_management", 1, False),
+    ]  # fmt: skip
+    assert counts(result, "content_outline") == []
+    outlines = counts(search(), "content_outline")
+    assert outlines == [
+        ("ABA:Clinical Subspecialties", 1, False), ("ABA:Regional Anesthesia", 1, False),
+        ("ABA:Respiratory System", 1, False),
+        ("ABA:Special Problems or Issues in Anesthesiology", 1, False),
+    ]  # fmt: skip
+    labels = {v.value: v.label for v in search().facets["topic"]}
+    assert labels["controlled_substances"] == "Controlled substances and opioid prescribing"

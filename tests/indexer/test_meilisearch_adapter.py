@@ -56,7 +56,9 @@ SETTINGS = {
                 "boards",
                 "credit_types",
                 "practice_areas",
+                "content_outlines",
                 "specialties",
+                "topics",
                 "activity_type",
                 "format",
                 "fee",
@@ -64,6 +66,7 @@ SETTINGS = {
                 "state",
                 "country",
                 "provider_id",
+                "flags",
             ],
             "features": {"facetSearch": False, "filter": {"equality": True, "comparison": False}},
         },
@@ -207,6 +210,9 @@ def search_doc(doc_id: str = "a1b2c3", **overrides: Any) -> dict[str, Any]:
         "credit_types": ["ABIM:MK"],
         "practice_areas": ["ABIM:Cardiovascular Disease"],
         "specialties": ["internal_medicine"],
+        "content_outlines": [],
+        "topics": [],
+        "flags": [],
         "practice_text": "Cardiovascular Disease",
         "specialty_text": "Internal Medicine",
         "moc_text": "ABIM ; American Board of Internal Medicine ; Medical Knowledge",
@@ -245,6 +251,9 @@ def meili_doc(doc_id: str = "a1b2c3") -> dict[str, Any]:
         "credit_types": ["ABIM:MK"],
         "practice_areas": ["ABIM:Cardiovascular Disease"],
         "specialties": ["internal_medicine"],
+        "content_outlines": [],
+        "topics": [],
+        "flags": [],
         "activity_type": "course",
         "format": "in_person",
         "registration": "open",
@@ -519,7 +528,9 @@ class TestSearchBody:
                 "facets": [
                     "credit_types",
                     "practice_areas",
+                    "content_outlines",
                     "specialties",
+                    "topics",
                     "activity_type",
                     "fee",
                     "registration",
@@ -901,4 +912,5 @@ class TestAdmin:
 def test_search_query_facet_groups_map_to_settings() -> None:
     """Every facet group is filterable, so facet requests never name a non-filterable field."""
     filterable: Any = SETTINGS["filterableAttributes"]
-    assert [FACET_FIELDS[g] for g in FACET_GROUPS] == filterable[0]["attributePatterns"]
+    facets = [FACET_FIELDS[g] for g in FACET_GROUPS]
+    assert [*facets, "flags"] == filterable[0]["attributePatterns"]

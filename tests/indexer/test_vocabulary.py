@@ -20,7 +20,7 @@ from indexer.engines.meilisearch import meili_document
 from indexer.engines.meilisearch_settings import index_settings
 from indexer.engines.tantivy_schema import build_schema, to_tantivy
 from indexer.query import MAX_FILTER_VALUES, FacetCount, SearchQuery, facet_plan, parse
-from indexer.vocabulary import BY_NAME, FACET_FIELDS, FILTERS, MINIMUMS, PARAMS
+from indexer.vocabulary import BY_NAME, FACET_FIELDS, FILTERS, KEYWORD_FIELDS, MINIMUMS, PARAMS
 from tests.contract.catalog_fixture import FIXTURE
 
 BOARDS = ["ABA", "ABIM", "ABP"]
@@ -46,7 +46,8 @@ def test_both_engines_index_every_filter_field() -> None:
     schema = build_schema(BOARDS)
     to_tantivy(document, BOARDS, schema)  # raises on a field the schema lacks
     filterable = index_settings(BOARDS, (1, 21, 0))["filterableAttributes"]
-    assert set(FACET_FIELDS.values()) == set(filterable[0]["attributePatterns"])
+    assert set(KEYWORD_FIELDS) == set(filterable[0]["attributePatterns"])
+    assert set(FACET_FIELDS.values()) < set(KEYWORD_FIELDS)
     assert {p.field for p in MINIMUMS} <= set(filterable[1]["attributePatterns"])
     assert set(FACET_FIELDS.values()) & set(meili_document(document))
 

@@ -33,7 +33,7 @@ from catalog.service import indexable_activities
 from indexer.documents import fold, to_document
 from indexer.engines.tantivy import TantivyEngine
 from indexer.engines.tantivy_schema import KEY_FIELDS, TEXT_BOOSTS, points_field, to_tantivy
-from indexer.vocabulary import FACET_FIELDS
+from indexer.vocabulary import KEYWORD_FIELDS
 
 REPO = Path(__file__).resolve().parents[2]
 START_S = 60.0  # a cold start imports a lot; the 2-core machine may be busy with other tests
@@ -226,7 +226,7 @@ class Deployment:
 
 TOKEN = re.compile(r"[^\W_]+")  # tantivy's simple tokenizer: runs of letters and digits
 TEXT_FIELDS = tuple(TEXT_BOOSTS)  # analysed, neither stored nor fast
-STRING_FIELDS = (*FACET_FIELDS.values(), "title_sort")  # raw and fast: counted by aggregation
+STRING_FIELDS = (*KEYWORD_FIELDS, "title_sort")  # raw and fast: counted by aggregation
 RAW_FIELDS = ("id", "title_exact", *STRING_FIELDS)  # raw: one term per value
 
 
