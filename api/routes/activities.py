@@ -30,7 +30,8 @@ def search_activities(request: Request, query: SearchQueryDep, search: SearchDep
     """Search listed, current MOC activities with filters, facets, sorting and paging."""
     result = search.search(query)
     if query.page > 1 and query.page > result.pages:
-        raise InvalidQuery([FieldError("page", f"must be at most {max(result.pages, 1)}")])
+        last = max(result.pages, 1)
+        raise InvalidQuery([FieldError("page", f"must be at most {last}, the last page")])
     return cached_json(request, search_body(result))
 
 
