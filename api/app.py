@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api.api_docs import install_api_docs
 from api.bootstrap import make_search_engine, make_search_service, make_syncer
 from api.limits import LimitsMiddleware, document_limits
 from api.metrics import Metrics
@@ -82,6 +83,8 @@ def create_app(settings: Settings) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: install_api_docs, with assets from the package
+        redoc_url=None,
     )
     app.state.metrics = metrics
     install_problem_handlers(app)
@@ -98,6 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(activities.router)
     app.include_router(catalog_info.router)
+    install_api_docs(app)
     app.include_router(provider_api.router)
     app.include_router(provider_pages.router)
     app.include_router(web_routes.router)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -23,6 +23,11 @@ class PublicActivity(ActivityOut):
 
     created_at: UtcDateTime
     updated_at: UtcDateTime
+
+
+def public_activity_json(activity: ActivityOut) -> dict[str, Any]:
+    """An activity as the detail endpoint, the changes feed and NDJSON exports give it."""
+    return PublicActivity.model_validate(activity.model_dump()).model_dump(mode="json")
 
 
 class HitLocation(BaseModel):

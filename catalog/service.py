@@ -129,6 +129,19 @@ def get_public_activity(session: Session, activity_id: str, *, today: date) -> A
     return activity_out(rows[0])
 
 
+def get_public_activities(
+    session: Session, ids: Sequence[str], *, today: date
+) -> dict[str, ActivityOut]:
+    """The listed, current MOC activities among ``ids`` (the others are simply absent)."""
+    found: dict[str, ActivityOut] = {}
+    for part in repo.chunks(list(ids)):
+        statement = repo.public_activities(today).where(repo.A.id.in_(part))
+        found.update(
+            {r["id"]: activity_out(r) for r in repo.load_activity_rows(session, statement)}
+        )
+    return found
+
+
 def get_provider_activity(
     session: Session, *, provider_id: str, provider_activity_id: str
 ) -> ActivityOut:

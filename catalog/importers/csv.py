@@ -25,6 +25,7 @@ from catalog.errors import FieldError, ImportFileError
 from catalog.importers.base import Record
 from catalog.reference import reference
 
+LIST_SEPARATOR = ";"
 PLAIN_COLUMNS = (
     "provider_activity_id",
     "title",
@@ -112,7 +113,7 @@ def build_record(locator: str, columns: list[Column], cells: list[str], width: i
         if not cell:
             continue
         value: object = (
-            [v.strip() for v in cell.split(";") if v.strip()]
+            [v.strip() for v in cell.split(LIST_SEPARATOR) if v.strip()]
             if (column.field in LIST_FIELDS)
             else cell
         )

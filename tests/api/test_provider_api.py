@@ -240,3 +240,46 @@ def test_provider_api_import_too_large_is_413(tmp_path: Path) -> None:
         assert response.headers["content-type"] == "application/problem+json"
         listed = call(client, "GET", BASE, key).json()["activities"]
         assert listed == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "says"),
+    [
+        pytest.param({}, "send your provider key as `Authorization: Bearer <key>`", id="none"),
+        pytest.param({"X-API-Key": "moc_abc"},
+                     "send your provider key as `Authorization: Bearer <key>`, not X-API-Key",
+                     id="x-api-key"),
+        pytest.param({"Authorization": "moc_abc"},
+                     "the Authorization header must read `Bearer <key>`", id="no-scheme"),
+        pytest.param({"Authorization": "Basic YTpi"},
+                     "the Authorization header must read `Bearer <key>`", id="basic"),
+        pytest.param({"Authorization": "Bearer moc_not-a-real-key"},
+                     "this provider key is not valid or has been revoked", id="wrong-key"),
+    ],
+)  # fmt: skip
+def test_provider_api_401_says_how_to_authenticate(
+    app_keys: tuple[TestClient, dict[str, str | None]], headers: dict[str, str], says: str
+) -> None:
+    client, _ = app_keys
+    response = client.get(BASE, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"].startswith(says)
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="moc-catalog"')
+    assert ('error="invalid_token"' in challenge) == ("wrong" in says or "not valid" in says)
+
+
+def test_openapi_declares_the_provider_key_scheme(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+) -> None:
+    client, _ = app_keys
+    schema = client.get("/openapi.json").json()
+    schemes = schema["components"]["securitySchemes"]
+    assert list(schemes) == ["ProviderKey"]
+    assert (schemes["ProviderKey"]["type"], schemes["ProviderKey"]["scheme"]) == ("http", "bearer")
+    assert "Authorization: Bearer moc_" in schemes["ProviderKey"]["description"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            secured = operation.get("security") == [{"ProviderKey": []}]
+            assert secured == path.startswith("/api/v1/providers/{provider_id}/"), (method, path)

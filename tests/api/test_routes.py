@@ -689,7 +689,7 @@ def test_http_304_keeps_the_vary_of_the_200(client: TestClient) -> None:
 # -- the vocabulary behind the parameters -----------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [SEARCH, f"{SEARCH}/export"])
+@pytest.mark.parametrize("path", [SEARCH, f"{SEARCH}/export.csv", f"{SEARCH}/export.ndjson"])
 def test_openapi_documents_every_search_parameter_of_the_vocabulary(
     client: TestClient, path: str
 ) -> None:

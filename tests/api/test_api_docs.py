@@ -1,0 +1,44 @@
+"""/docs and /redoc work without the internet: every asset they load is served by the app."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from catalog import migrate
+from catalog.db import make_engine
+
+ASSET = re.compile(r'(?:src|href)="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("docs"))
+    engine = make_engine(settings.catalog_url())
+    migrate.upgrade(engine)
+    engine.dispose()
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(("path", "bundle"), [("/docs", "SwaggerUIBundle"), ("/redoc", "Redoc")])
+def test_docs_pages_load_only_local_assets(client: TestClient, path: str, bundle: str) -> None:
+    page = client.get(path)
+    assert page.status_code == 200
+    html = page.text
+    assert re.search(r"https?://", html) is None, "an asset from another host"
+    assert re.search(r"<script>(?!\s*</script>)", html) is None, "an inline script"
+    assets = ASSET.findall(html)
+    assert any(a.endswith(".js") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+    scripts = "".join(client.get(a).text for a in assets if a.endswith(".js"))
+    assert bundle in scripts
+    assert client.get("/openapi.json").status_code == 200
