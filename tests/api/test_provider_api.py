@@ -283,3 +283,64 @@ def test_openapi_declares_the_provider_key_scheme(
         for method, operation in operations.items():
             secured = operation.get("security") == [{"ProviderKey": []}]
             assert secured == path.startswith("/api/v1/providers/{provider_id}/"), (method, path)
+
+
+CSV_BATCH = (
+    b"provider_activity_id,title,activity_type,format,start_date,end_date,url,fee,cme_credits,"
+    b"ABIM points,ABIM credit types,ABIM practice areas\n"
+    b"MP1,Multipart Lipid Course,course,online,2030-01-01,2030-01-02,https://example.org/mp1,"
+    b"free,2,2,MK,Nephrology\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "filename", "media"),
+    [
+        pytest.param("", "listings.csv", "application/octet-stream", id="by-filename"),
+        pytest.param("", "upload", "text/csv", id="by-part-type"),
+        pytest.param("?format=csv", "upload.bin", "application/octet-stream", id="by-query"),
+    ],
+)
+def test_provider_api_imports_a_multipart_file(
+    app_keys: tuple[TestClient, dict[str, str | None]], query: str, filename: str, media: str
+) -> None:
+    """What `curl -F file=@listings.csv` sends: the file is one part of a multipart body."""
+    client, keys = app_keys
+    response = client.post(
+        f"/api/v1/providers/acme/imports{query}",
+        headers={"Authorization": f"Bearer {keys['own']}"},
+        files={"file": (filename, CSV_BATCH, media)},
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["accepted"], response.json()["written"]["created"]) == (1, 1)
+
+
+def test_provider_api_multipart_without_a_file_says_how_to_send_one(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+) -> None:
+    client, keys = app_keys
+    response = client.post(
+        "/api/v1/providers/acme/imports?format=csv",
+        headers={"Authorization": f"Bearer {keys['own']}"},
+        data={"note": "no file here"},
+        files={"other": ("", b"", "application/octet-stream")},
+    )
+    assert response.status_code == 422
+    assert "-F file=@" in response.json()["detail"]
+
+
+def test_provider_api_multipart_over_the_limit_is_413(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, max_upload_bytes=1000)
+    db = make_engine(settings.catalog_url())
+    migrate.upgrade(db)
+    with session_scope(db) as session:
+        add_provider(session, provider_id="acme", name="ACME CME")
+        key = create_key(session, provider_id="acme")
+    db.dispose()
+    with TestClient(create_app(settings)) as client:
+        response = client.post(
+            "/api/v1/providers/acme/imports",
+            headers={"Authorization": f"Bearer {key}"},
+            files={"file": ("big.csv", CSV_BATCH * 20, "text/csv")},
+        )
+    assert response.status_code == 413
