@@ -43,12 +43,6 @@ def closest(text: str, choices: Iterable[str]) -> str | None:
     return folded[match[0]] if match else None
 
 
-def did_you_mean(text: str, choices: Iterable[str]) -> str:
-    """ "; did you mean 'X'?" for the closest choice, or "" when none is close."""
-    found = closest(text, choices)
-    return f"; did you mean {found!r}?" if found else ""
-
-
 def day_problem(text: str) -> str:
     """Why ``text`` is not an ISO date, in words a person can act on."""
     parts = ISO_DAY.match(text.strip())

@@ -101,6 +101,12 @@ def parse_header(headers: list[str]) -> list[Column]:
     return columns
 
 
+def missing_column(board: str, field: str) -> str:
+    """The header a board's column for ``field`` would have ("ABP practice areas")."""
+    part = next(p for p, f in BOARD_PARTS.items() if f == field)
+    return f"{reference().boards[board].display_code} {part}"
+
+
 def build_record(locator: str, columns: list[Column], cells: list[str], width: int) -> Record:
     """Turn one row of cells into a raw activity record."""
     if any(cell.strip() for cell in cells[width:]):
@@ -132,8 +138,9 @@ def build_record(locator: str, columns: list[Column], cells: list[str], width: i
         for i, code in enumerate(boards):
             record.columns[f"moc.{i}"] = next(c.header for c in columns if c.section == code)
             for part in ("points", "credit_types", "practice_areas", "credit_claim_date"):
-                if (code, part) in by_field:
-                    record.columns[f"moc.{i}.{part}"] = by_field[(code, part)]
+                # A missing column is named as it should be added, not by a sibling column.
+                column = by_field.get((code, part)) or missing_column(code, part)
+                record.columns[f"moc.{i}.{part}"] = column
     for column in columns:
         path = (
             column.field
