@@ -139,8 +139,8 @@ def build_record(locator: str, columns: list[Column], cells: list[str], width: i
             record.columns[f"moc.{i}"] = next(c.header for c in columns if c.section == code)
             for part in ("points", "credit_types", "practice_areas", "credit_claim_date"):
                 # A missing column is named as it should be added, not by a sibling column.
-                column = by_field.get((code, part)) or missing_column(code, part)
-                record.columns[f"moc.{i}.{part}"] = column
+                named = by_field.get((code, part)) or missing_column(code, part)
+                record.columns[f"moc.{i}.{part}"] = named
     for column in columns:
         path = (
             column.field
