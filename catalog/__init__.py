@@ -43,6 +43,7 @@ _HOMES = {
     "installation_secret": "secrets_store",
     "lazy_exports": "surface",
     "list_provider_activities": "service",
+    "list_providers": "providers",
     "list_public_changes": "service",
     "load_demo": "demo_load",
     "make_engine": "db",

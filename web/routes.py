@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from catalog.reference import reference
-from catalog.service import get_public_activity, get_public_provider
+from catalog.service import get_public_activities, get_public_activity, get_public_provider
 from indexer.errors import EngineUnavailable
 from indexer.query import parse
 from indexer.vocabulary import FEE_LABELS, FORMAT_LABELS, WEB_FACETS
@@ -140,14 +140,17 @@ def provider_page(
 
 
 @router.get("/feed.atom")
-def search_feed(request: Request, search: SearchDep) -> Response:
+def search_feed(request: Request, search: SearchDep, session: SessionDep) -> Response:
     """An Atom feed of any search, so a physician can follow new matching activities."""
     params = {k: v for k, v in _params(request).items() if k not in ("page", "per_page")}
     parsed = parse(params)
     kept = parsed.kept
     result = search.search(replace(parsed.query, facets=(), per_page=50, page=1))
+    found = get_public_activities(session, [h["id"] for h in result.hits], today=date.today())
+    changed = {aid: activity.updated_at for aid, activity in found.items()}
     page_href = str(request.base_url).rstrip("/") + "/?" + query_string(kept)
     body = atom_feed(
-        result.hits, self_url=str(request.url), page_url=page_href, base=str(request.base_url)
-    )
+        result.hits, changed, self_url=str(request.url), page_url=page_href,
+        base=str(request.base_url),
+    )  # fmt: skip
     return Response(body, media_type="application/atom+xml; charset=utf-8")

@@ -868,6 +868,27 @@ def test_the_feed_escapes_titles_and_never_lists_hidden_activities(client: TestC
     assert "X" not in entry_keys(feed(client, "q=secrets"))
 
 
+def test_feed_updated_is_when_the_activity_last_changed(
+    client: TestClient, settings: Settings
+) -> None:
+    """Not its start date (in the future): a feed reader orders and refreshes by <updated>."""
+    engine = make_engine(settings.catalog_url())
+    with Session(engine) as session:
+        changed = {
+            key: get_public_activity(session, id_of(key), today=date.today()).updated_at
+            for key in ("C", "D")
+        }
+    engine.dispose()
+    root = feed(client, "board=ABP")
+    updated = {
+        key_of(e.find(f"{ATOM}link").attrib["href"].rsplit("/", 1)[1]):  # type: ignore[union-attr]
+        datetime.fromisoformat(e.findtext(f"{ATOM}updated") or "")
+        for e in root.iter(f"{ATOM}entry")
+    }
+    assert updated == {k: v.replace(microsecond=0) for k, v in changed.items()}
+    assert datetime.fromisoformat(root.findtext(f"{ATOM}updated") or "") == max(updated.values())
+
+
 # -- static files -----------------------------------------------------------------------------
 
 
