@@ -8,28 +8,38 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from catalog.reference import reference
+from catalog.schemas import ActivityOut
 from catalog.service import get_public_activities, get_public_activity, get_public_provider
 from indexer.errors import EngineUnavailable
 from indexer.query import parse
+from indexer.service import SearchService
 from indexer.vocabulary import FEE_LABELS, FORMAT_LABELS, WEB_FACETS
 from web.deps import SearchDep, SessionDep, templates
 from web.errors import error_page
 from web.feed import atom_feed
 from web.pages import (
+    PageProblem,
+    HELP_PATH,
     LIMITED_NOTE,
     MAX_SUGGESTIONS,
-    SORT_LABELS,
+    PAGE_DEFAULT_SORT,
+    Preview,
     active_filters,
     card,
+    count_text,
     count_without,
     date_range,
     facet_groups,
+    page_problem,
     pagination,
+    show_label,
+    sort_options,
 )
 from web.statements import ics, json_ld, moc_statements
 from web.urls import query_string, without
@@ -44,33 +54,79 @@ def _params(request: Request) -> dict[str, list[str]]:
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, search: SearchDep) -> Response:
     """The search page: box, facets, results, pagination; the URL holds the whole state."""
+    return templates.TemplateResponse(request, "search.html", _search_context(request, search))
+
+
+@router.get("/search/results")
+def search_results(request: Request, search: SearchDep) -> Response:
+    """The search page's changing parts for the same parameters, rendered by the same
+    templates: what the page's script swaps in as a physician types or ticks."""
+    context = _search_context(request, search)
+    env = templates.env
+    body = {
+        "url": "/?" + query_string(context["params"]),
+        "total": context["result"].total,
+        "status": context["count"],
+        "applied": len(context["filters"]),
+        "title": env.get_template("_title.html").render(context).strip(),
+        "results": env.get_template("_results.html").render(context),
+        "filters": env.get_template("_filters.html").render(context),
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/search/count")
+def search_count(request: Request, search: SearchDep) -> Response:
+    """How many activities a search would show: the phone's filter panel says it before Apply."""
+    parsed = parse(_params(request))
+    total = search.count(parsed.query)
+    return JSONResponse(
+        {"total": total, "label": show_label(total)}, headers={"Cache-Control": "no-store"}
+    )
+
+
+def _search_context(request: Request, search: SearchService) -> dict[str, Any]:
     parsed = parse(_params(request))
     query, kept = parsed.query, parsed.kept
+    problems = [page_problem(p) for p in parsed.problems]
+    # The API's twin of this page: the same search in the same order.
+    api_params = dict(kept)
+    if "sort" not in kept and not query.words:
+        query = replace(query, sort=PAGE_DEFAULT_SORT)
+        api_params["sort"] = [PAGE_DEFAULT_SORT]
     ref = reference()
     result = search.search(replace(query, facets=WEB_FACETS))
+    if result.pages and query.page > result.pages:
+        last = f"There are {result.pages:,} pages of results; here is the last."
+        problems.append(PageProblem("page", last))
+        query = replace(query, page=result.pages)
+        kept = {**kept, "page": [str(result.pages)]}
+        result = search.search(replace(query, facets=WEB_FACETS))
     filters = active_filters(kept, query, search)
     if result.total == 0:
         try:
             count_without(filters, search)
         except EngineUnavailable:
             pass  # the counts are a hint; the page still says what matched
-    context = {
+    return {
         "query": query,
         "params": kept,
-        "problems": parsed.problems,
+        "problems": problems,
         "result": result,
+        "count": count_text(result.total),
         "cards": [card(h, ref) for h in result.hits],
         "groups": facet_groups(result, ref),
         "filters": filters,
         "suggestions": filters[:MAX_SUGGESTIONS],
         "pages": pagination(kept, result) if result.pages > 1 else [],
-        "sorts": SORT_LABELS,
-        "json_href": "/api/v1/activities?" + query_string(kept),
+        "sorts": sort_options(query),
+        "json_href": "/api/v1/activities?" + query_string(api_params),
         "feed_href": "/feed.atom?" + without(kept, "per_page"),
+        "export_href": "/api/v1/activities/export.csv?" + without(api_params, "per_page"),
         "limited_note": LIMITED_NOTE,
         "clear_href": "/",
+        "help_href": HELP_PATH,
     }
-    return templates.TemplateResponse(request, "search.html", context)
 
 
 # Declared before activity_page: "/activities/{activity_id}" would otherwise match "<id>.ics".
@@ -95,24 +151,33 @@ def activity_calendar(request: Request, activity_id: str, session: SessionDep) -
 def activity_page(request: Request, activity_id: str, session: SessionDep) -> Response:
     """Everything about one listed, current activity."""
     activity = get_public_activity(session, activity_id, today=date.today())
+    return templates.TemplateResponse(request, "activity.html", activity_context(request, activity))
+
+
+def activity_context(
+    request: Request, activity: ActivityOut, preview: Preview | None = None
+) -> dict[str, Any]:
+    """What the activity page shows: the public page and a provider's preview share it."""
     ref = reference()
     kind = ref.activity_types.get(activity.activity_type)
     live = bool(kind and kind.live)
     page_url = str(request.url_for("activity_page", activity_id=activity.id))
-    context = {
+    calendar = live and (preview is None or preview.public)  # a hidden one has no .ics
+    return {
         "activity": activity,
         "kind": kind.label if kind else activity.activity_type,
         "dates": date_range(activity.start_date, activity.end_date),
         "statements": moc_statements(activity, ref),
-        "boards": {m.board: ref.boards[m.board] for m in activity.moc},
+        "boards": {m.board: ref.boards[m.board] for m in activity.moc if m.board in ref.boards},
         "specialties": [ref.specialties.get(s, s) for s in activity.specialties],
         "json_ld": json_ld(activity, live=live, page_url=page_url),
-        "ics_href": f"/activities/{activity.id}.ics" if live else None,
+        "ics_href": f"/activities/{activity.id}.ics" if calendar else None,
         "limited_note": LIMITED_NOTE,
         "fee": FEE_LABELS.get(activity.fee or ""),
         "format": FORMAT_LABELS[activity.format],
+        "help_href": HELP_PATH,
+        "preview": preview,
     }
-    return templates.TemplateResponse(request, "activity.html", context)
 
 
 @router.get("/providers/{provider_id}", response_class=HTMLResponse)
@@ -137,6 +202,21 @@ def provider_page(
         "limited_note": LIMITED_NOTE,
     }
     return templates.TemplateResponse(request, "provider.html", context)
+
+
+@router.get(HELP_PATH, response_class=HTMLResponse)
+def help_page(request: Request) -> Response:
+    """About MOC credit: points, credit types, practice areas, limited registration and each
+    board's code and name for its programme, from the reference data."""
+    boards = sorted(reference().boards.values(), key=lambda b: (not b.active, b.display_code))
+    context = {"boards": boards, "limited_note": LIMITED_NOTE, "help_href": HELP_PATH}
+    return templates.TemplateResponse(request, "help.html", context)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page links; the icon is an SVG."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 @router.get("/feed.atom")

@@ -508,7 +508,7 @@ def test_facets_codes_and_labels(client: TestClient, group: str, option: dict[st
             "format",
             [("in_person", "In person"), ("online", "Online"), ("hybrid", "In person and online")],
         ),
-        ("fee", [("yes", "Fee"), ("free", "Free"), ("variable", "Variable fee")]),
+        ("fee", [("yes", "Paid"), ("free", "Free"), ("variable", "Variable fee")]),
         ("registration", [("open", "Open to all"), ("limited", "Limited")]),
     ],
 )
