@@ -24,11 +24,11 @@ from web.deps import SearchDep, SessionDep, templates
 from web.errors import error_page
 from web.feed import atom_feed
 from web.pages import (
-    PageProblem,
     HELP_PATH,
     LIMITED_NOTE,
     MAX_SUGGESTIONS,
     PAGE_DEFAULT_SORT,
+    PageProblem,
     Preview,
     active_filters,
     card,
