@@ -97,7 +97,8 @@ def _search_context(request: Request, search: SearchService) -> dict[str, Any]:
     ref = reference()
     result = search.search(replace(query, facets=WEB_FACETS))
     if result.pages and query.page > result.pages:
-        last = f"There are {result.pages:,} pages of results; here is the last."
+        pages = "is 1 page" if result.pages == 1 else f"are {result.pages:,} pages"
+        last = f"There {pages} of results; here is the last."
         problems.append(PageProblem("page", last))
         query = replace(query, page=result.pages)
         kept = {**kept, "page": [str(result.pages)]}
