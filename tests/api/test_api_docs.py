@@ -31,6 +31,9 @@ def test_docs_pages_load_only_local_assets(client: TestClient, path: str, bundle
     page = client.get(path)
     assert page.status_code == 200
     html = page.text
+    policy = page.headers["content-security-policy"]
+    assert "img-src 'self' data:" in policy  # ReDoc's CDN logo is refused in the browser
+    assert "script-src 'self';" in policy
     assert re.search(r"https?://", html) is None, "an asset from another host"
     assert re.search(r"<script>(?!\s*</script>)", html) is None, "an inline script"
     assets = ASSET.findall(html)

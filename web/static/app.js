@@ -208,6 +208,16 @@ document.documentElement.classList.add("js");
       else update();
     });
 
+    // When the page is loaded the plain way after all (form.submit()), the URL holds the same
+    // search: leave empty fields, and a radius without a place, out of it.
+    form.addEventListener("formdata", (event) => {
+      const data = event.formData;
+      for (const name of new Set(data.keys())) {
+        if (data.getAll(name).every((value) => value === "")) data.delete(name);
+      }
+      if (!data.has("near")) data.delete("radius_mi");
+    });
+
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && panelOpen()) closePanel({ apply: false });
     });

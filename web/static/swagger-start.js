@@ -9,6 +9,7 @@
     showExtensions: true,
     showCommonExtensions: true,
     persistAuthorization: true,
+    validatorUrl: null, // the default sends the spec to validator.swagger.io
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
   });
 })();
