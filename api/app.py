@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.api_docs import install_api_docs
 from api.bootstrap import make_search_engine, make_search_service, make_syncer
+from api.examples import document_examples
 from api.limits import LimitsMiddleware, document_limits
 from api.metrics import Metrics
 from api.observability import RequestContextMiddleware, configure_logging
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = metrics
     install_problem_handlers(app)
     app.openapi = document_limits(app.openapi)  # type: ignore[method-assign]
+    app.openapi = document_examples(app.openapi)  # type: ignore[method-assign]
     # Added innermost first: limits, gzip, CORS (so refusals carry CORS headers), then the
     # request id, access log and latency metrics around everything.
     app.add_middleware(LimitsMiddleware, settings=settings)

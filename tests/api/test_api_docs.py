@@ -45,3 +45,25 @@ def test_docs_pages_load_only_local_assets(client: TestClient, path: str, bundle
     scripts = "".join(client.get(a).text for a in assets if a.endswith(".js"))
     assert bundle in scripts
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_every_operation_has_examples(client: TestClient) -> None:
+    """Parameters, request bodies and every success response a partner reads in /docs."""
+    missing = []
+    for path, operations in client.get("/openapi.json").json()["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if not {"example", "examples"} & (set(parameter) | set(schema)):
+                    missing.append(f"{where}: parameter {parameter['name']}")
+            body = operation.get("requestBody", {}).get("content", {})
+            if body and not any("example" in c or "examples" in c for c in body.values()):
+                missing.append(f"{where}: request body")
+            for code, response in operation["responses"].items():
+                if not code.startswith("2"):
+                    continue
+                for media, content in response.get("content", {}).items():
+                    if "example" not in content and "examples" not in content:
+                        missing.append(f"{where}: {code} {media}")
+    assert missing == []
