@@ -8,6 +8,7 @@ Content-Security-Policy of 'self' lets it run.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
+
+Endpoint = Callable[[Request], Awaitable[HTMLResponse]]
 
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 # The docs pages' own policy: everything from this site. The bundles set inline styles and
@@ -60,10 +63,6 @@ def _page(title: str, mount: str, openapi: str, bundle: str, start: str, css: st
     )  # fmt: skip
 
 
-def _served(html: str) -> HTMLResponse:
-    return HTMLResponse(html, headers={"Content-Security-Policy": POLICY})
-
-
 def install_api_docs(app: FastAPI) -> None:
     """Serve /docs and /redoc for the app's OpenAPI (create the app with both urls None)."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="api-docs-assets")
@@ -72,28 +71,19 @@ def install_api_docs(app: FastAPI) -> None:
         root = str(request.scope.get("root_path", "")).rstrip("/")
         return root + (app.openapi_url or "")
 
-    async def swagger_ui(request: Request) -> HTMLResponse:
-        return _served(
-            _page(
-                f"{app.title} – API (Swagger UI)",
-                "swagger-ui",
-                openapi_url(request),
-                f"{ASSETS_URL}/swagger-ui-bundle.js",
-                "/static/swagger-start.js",
-                f"{ASSETS_URL}/swagger-ui.css",
+    def page(title: str, mount: str, bundle: str, start: str, css: str = "") -> Endpoint:
+        async def serve(request: Request) -> HTMLResponse:
+            html = _page(
+                f"{app.title} – API ({title})", mount, openapi_url(request),
+                f"{ASSETS_URL}/{bundle}", f"/static/{start}", css and f"{ASSETS_URL}/{css}",
             )  # fmt: skip
-        )
+            return HTMLResponse(html, headers={"Content-Security-Policy": POLICY})
 
-    async def redoc(request: Request) -> HTMLResponse:
-        return _served(
-            _page(
-                f"{app.title} – API (ReDoc)",
-                "redoc",
-                openapi_url(request),
-                f"{ASSETS_URL}/redoc.standalone.js",
-                "/static/redoc-start.js",
-            )  # fmt: skip
-        )
+        return serve
 
+    swagger_ui = page(
+        "Swagger UI", "swagger-ui", "swagger-ui-bundle.js", "swagger-start.js", "swagger-ui.css"
+    )
+    redoc = page("ReDoc", "redoc", "redoc.standalone.js", "redoc-start.js")
     app.add_route("/docs", swagger_ui, include_in_schema=False)
     app.add_route("/redoc", redoc, include_in_schema=False)

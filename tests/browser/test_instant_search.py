@@ -13,7 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import LiveServer, open_page
-from tests.browser.test_journeys import AXE_TAGS, count_heading, facet, titles
+from tests.browser.test_journeys import count_heading, facet, titles
+from tests.browser.test_provider_journey import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -29,20 +30,6 @@ def phone(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
         browser, live_server, viewport={"width": 390, "height": 844}, has_touch=True,
         is_mobile=True,
     )  # fmt: skip
-
-
-def serious(page: Page, axe_source: str) -> list[dict[str, object]]:
-    page.evaluate(axe_source)
-    results = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})",
-        AXE_TAGS,
-    )
-    return [
-        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"][:5]]}
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def navigations(page: Page) -> list[str]:
@@ -73,7 +60,7 @@ def test_typing_updates_results_without_loading_a_page(page: Page, axe_source: s
     page.get_by_label("Sort by").select_option("title")
     expect(page.locator("article.card h2").first).to_have_text("Cardiology Journal Club")
     assert loaded == []
-    assert serious(page, axe_source) == []
+    assert serious_violations(page, axe_source) == []
 
     page.reload()  # the URL alone holds the search
     expect(count_heading(page)).to_have_text("2 activities")
@@ -99,7 +86,7 @@ def test_physician_journey_on_a_phone(phone: Page, axe_source: str) -> None:
     box = filters_button.bounding_box()
     assert box is not None
     assert box["y"] < 300, "the filters open from the top of the page"
-    assert serious(page, axe_source) == []
+    assert serious_violations(page, axe_source) == []
 
     page.get_by_label("Search activities").fill("review")
     expect(count_heading(page)).to_have_text("32 activities")
@@ -108,7 +95,7 @@ def test_physician_journey_on_a_phone(phone: Page, axe_source: str) -> None:
     panel = page.get_by_role("dialog", name="Filters")
     expect(panel).to_be_visible()
     expect(panel.get_by_role("heading", name="Filters")).to_be_focused()
-    assert serious(page, axe_source) == []
+    assert serious_violations(page, axe_source) == []
     apply = panel.locator("#apply-filters")
     facet(page, "Board", "American Board of Internal Medicine").check()
     expect(apply).to_have_text("Show 31 activities")
