@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-stamp
+# `make run PORT=8001` serves a second copy beside the first.
+PORT ?= 8000
 
 .PHONY: install run test lint fix clean
 
@@ -16,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/moc-catalog serve --demo
+	$(BIN)/moc-catalog serve --demo --port $(PORT)
 
 lint: install
 	$(BIN)/ruff format --check .

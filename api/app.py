@@ -10,7 +10,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api.api_docs import install_api_docs
 from api.bootstrap import make_search_engine, make_search_service, make_syncer
+from api.examples import document_examples
 from api.limits import LimitsMiddleware, document_limits
 from api.metrics import Metrics
 from api.observability import RequestContextMiddleware, configure_logging
@@ -82,10 +84,13 @@ def create_app(settings: Settings) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: install_api_docs, with assets from the package
+        redoc_url=None,
     )
     app.state.metrics = metrics
     install_problem_handlers(app)
     app.openapi = document_limits(app.openapi)  # type: ignore[method-assign]
+    app.openapi = document_examples(app.openapi)  # type: ignore[method-assign]
     # Added innermost first: limits, gzip, CORS (so refusals carry CORS headers), then the
     # request id, access log and latency metrics around everything.
     app.add_middleware(LimitsMiddleware, settings=settings)
@@ -98,6 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(activities.router)
     app.include_router(catalog_info.router)
+    install_api_docs(app)
     app.include_router(provider_api.router)
     app.include_router(provider_pages.router)
     app.include_router(web_routes.router)

@@ -27,7 +27,7 @@ from catalog.demo_load import load_demo
 from catalog.errors import CatalogError
 from catalog.importers import detect_format, read_records
 from catalog.imports import ImportReport, import_records
-from catalog.providers import add_provider, create_key, revoke_keys
+from catalog.providers import add_provider, create_key, list_providers, revoke_keys
 from catalog.repository import count_activities
 from indexer.engines.base import SearchEngine
 from indexer.errors import SearchError
@@ -99,6 +99,18 @@ def providers_add(
         provider = add_provider(session, provider_id=provider_id, name=name, accreditor=accreditor)
         body = provider.accreditor
     err.print(f"provider {provider_id} added (accredited by {body})")
+
+
+@providers_app.command("list")
+def providers_list() -> None:
+    """List every provider: id, name, active keys (their first characters), activities."""
+    with catalog_engine() as engine, session_scope(engine) as session:
+        providers = list_providers(session)
+    typer.echo("id\tname\tactive keys\tactivities")
+    for p in providers:
+        keys = f"{len(p.key_prefixes)} ({', '.join(k + '…' for k in p.key_prefixes)})"
+        shown = keys if p.key_prefixes else "0"
+        typer.echo(f"{p.id}\t{p.name}\t{shown}\t{p.activities}")
 
 
 @providers_app.command("key")
@@ -278,7 +290,13 @@ def serve(
     with catalog_engine(upgrade=True) as engine:
         if with_demo and _catalog_is_empty(engine):
             demo(activities=DEMO_SIZE, seed=1)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    # Our request middleware logs each request once, as JSON: uvicorn's access log would add a
+    # plain line per request, and its own log config plain-text startup lines, so both are off
+    # and uvicorn's messages reach the JSON handler create_app installed.
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+        access_log=False, log_config=None,
+    )  # fmt: skip
 
 
 def _catalog_is_empty(engine: Engine) -> bool:

@@ -27,7 +27,7 @@ UPLOAD_PATHS = re.compile(r"^/api/v1/providers/[^/]+/imports$|^/provider/upload$
 # authenticated and not limited; neither are health, metrics, static files nor /provider pages.
 RATE_LIMITED = re.compile(
     r"^/api/v1/activities(/.*)?$|^/api/v1/facets$|^/api/v1/providers/[^/]+$|^/api/v1/changes$"
-    r"|^/$|^/activities/.+$|^/providers/[^/]+$|^/feed\.atom$"
+    r"|^/$|^/activities/.+$|^/providers/[^/]+$|^/feed\.atom$|^/search/(results|count)$"
 )
 MAX_CLIENTS = 100_000  # buckets kept; the least recently seen are forgotten first
 

@@ -10,7 +10,6 @@ and example.
 from __future__ import annotations
 
 import inspect
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -18,9 +17,17 @@ from fastapi import Depends, Query, Request
 from indexer.query import SearchQuery, parse_search
 from indexer.vocabulary import PARAMS, Param
 
-# The Python type FastAPI checks and documents for each kind of parameter.
-TYPES: dict[str, Any] = {"minimum": float | None, "date": date | None}
-NUMERIC_CONTROLS = {"page": int | None, "per_page": int | None, "radius_mi": float | None}
+# How OpenAPI documents each kind of parameter. FastAPI receives every one as a string, so
+# that the parser's messages ("2027-02-30 is not a day ...") answer a bad value, not pydantic's.
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "minimum": {"type": "number"},
+    "date": {"type": "string", "format": "date"},
+}
+CONTROL_SCHEMAS: dict[str, dict[str, Any]] = {
+    "page": {"type": "integer", "minimum": 1},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+    "radius_mi": {"type": "number", "minimum": 0.1, "maximum": 500},
+}
 
 
 def _no_values() -> list[str]:
@@ -39,10 +46,10 @@ def _declaration(param: Param) -> inspect.Parameter:
         )
         annotation: Any = Annotated[list[str], query]
         return inspect.Parameter(param.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation)
-    kind = NUMERIC_CONTROLS.get(param.name) or TYPES.get(param.kind, str | None)
-    query = Query(description=param.description, examples=[param.example])
+    schema = CONTROL_SCHEMAS.get(param.name) or SCHEMAS.get(param.kind, {})
+    query = Query(description=param.description, examples=[param.example], json_schema_extra=schema)
     return inspect.Parameter(
-        param.name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[kind, query], default=None
+        param.name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[str, query], default=None
     )
 
 

@@ -10,12 +10,14 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from catalog.errors import InvalidInput, ProviderExists
-from catalog.models import Provider, ProviderKey
+from catalog.models import Activity, Provider, ProviderKey
 from catalog.reference import reference
 from catalog.service import require_provider, utcnow
 
@@ -134,3 +136,27 @@ def active_key_owner(session: Session, key_hash: str) -> str | None:
         )
     ).first()
     return row.provider_id if row else None
+
+
+@dataclass(frozen=True)
+class ProviderSummary:
+    """A provider as the operator lists it: who, which keys are active, how many activities."""
+
+    id: str
+    name: str
+    key_prefixes: tuple[str, ...]  # the first characters of each active key
+    activities: int  # all of the provider's activities, listed or not
+
+
+def list_providers(session: Session) -> list[ProviderSummary]:
+    """Every provider by id, with its active keys' prefixes and its count of activities."""
+    keys: dict[str, list[str]] = {}
+    active = select(ProviderKey).where(ProviderKey.revoked_at.is_(None))  # type: ignore[union-attr]
+    for key in session.exec(active.order_by(ProviderKey.id)):  # type: ignore[arg-type]
+        keys.setdefault(key.provider_id, []).append(key.prefix)
+    counted = select(Activity.provider_id, func.count()).group_by(Activity.provider_id)
+    counts = dict(session.exec(counted).all())
+    return [
+        ProviderSummary(p.id, p.name, tuple(keys.get(p.id, ())), counts.get(p.id, 0))
+        for p in session.exec(select(Provider).order_by(Provider.id))
+    ]

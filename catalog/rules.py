@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from catalog.errors import FieldError, InvalidActivity
 from catalog.fields import Problems, as_bool, as_choice, as_date, as_list, as_number, as_text
 from catalog.geo import gazetteer
+from catalog.hints import closest
 from catalog.reference import Board, Reference, reference
 from catalog.schemas import ActivityIn, CommercialSupportIn, LocationIn, MocIn
 
@@ -513,6 +514,19 @@ def _practice_area(board: Board, text: str) -> str | None:
     return board.find_practice_area(text)
 
 
+def _meant(board: Board, text: str, what: str) -> str:
+    """ "; did you mean ..." with the board's credit type or practice area closest to ``text``."""
+    if what == "practice area":
+        found = closest(text, board.practice_areas)
+        return f"; did you mean {found!r}?" if found else ""
+    by_name = {c.label: c for c in board.credit_types} | {c.code: c for c in board.credit_types}
+    named = closest(text, by_name)
+    if named is None:
+        return ""
+    kind = by_name[named]
+    return f"; did you mean {kind.code!r} ({kind.label})?"
+
+
 def _board_codes(
     p: Problems, at: str, value: object, board: Board | None, match: Any
 ) -> dict[str, int]:
@@ -535,7 +549,8 @@ def _board_codes(
             continue
         code = match(board, item.strip())
         if code is None:
-            p.add(f"{at}.{j}", f"{item.strip()!r} is not a {what} of {board.code}")
+            hint = _meant(board, item.strip(), what)
+            p.add(f"{at}.{j}", f"{item.strip()!r} is not a {what} of {board.code}{hint}")
         else:
             found.setdefault(code, j)
     return found

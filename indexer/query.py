@@ -17,6 +17,7 @@ from typing import Literal, cast
 
 from catalog.errors import FieldError
 from catalog.geo import resolve_point
+from catalog.hints import closest, day_problem, same_ignoring_case
 from catalog.reference import Reference, reference
 from indexer.documents import Hit
 from indexer.errors import InvalidQuery
@@ -40,6 +41,7 @@ DEFAULT_PER_PAGE = 20
 # Deepest result reachable by paging; Meilisearch's maxTotalHits is set to the same number.
 MAX_DEPTH = 10_000
 MAX_VALUES = 50  # per repeatable parameter
+MAX_LISTED = 6  # codes an error message lists at most
 # Filter values in one request, all parameters together: each one costs a term in every
 # facet count, and a page offers to drop each; a physician ticks a handful.
 MAX_FILTER_VALUES = 60
@@ -168,7 +170,18 @@ class SearchResult:
 
     @property
     def pages(self) -> int:
-        return math.ceil(self.total / self.per_page) if self.total else 0
+        """The pages that can be fetched: results past MAX_DEPTH are not paged (api.md)."""
+        return min(math.ceil(self.total / self.per_page), last_page(self.per_page))
+
+    @property
+    def deeper_than_paging(self) -> bool:
+        """Whether some results lie past the last page that can be fetched."""
+        return self.total > self.pages * self.per_page
+
+
+def last_page(per_page: int) -> int:
+    """The deepest page of ``per_page`` hits that starts before result MAX_DEPTH."""
+    return math.ceil(MAX_DEPTH / per_page)
 
 
 @dataclass(frozen=True)
@@ -262,21 +275,55 @@ class _Reader:
     def codes(self, param: Param) -> tuple[str, ...]:
         found = []
         for value in self.many(param.name):
-            if not self.vocabulary.accepts(param.name, value):
-                self.reject(param.name, f"unknown value {value!r}", value)
+            code = self.known(param, value)
+            if code is None:
+                self.reject(param.name, self.unknown(param, value), value)
             elif self.filter_values >= MAX_FILTER_VALUES:
                 self.reject(param.name, f"at most {MAX_FILTER_VALUES} filter values in all", value)
             else:
                 self.filter_values += 1
-                found.append(value)
+                found.append(code)
         return tuple(found)
+
+    def known(self, param: Param, value: str) -> str | None:
+        """The accepted code ``value`` stands for: itself, or the one code it matches but for
+        case (``abim`` is ABIM); the kept parameters then carry the code."""
+        if self.vocabulary.accepts(param.name, value):
+            return value
+        code = same_ignoring_case(value, self.vocabulary.labels(param.name))
+        if code is not None:
+            values = self.kept.get(param.name, [])
+            self.kept[param.name] = [code if v.strip() == value else v for v in values]
+        return code
+
+    def unknown(self, param: Param, value: str) -> str:
+        """Why a code is not accepted, with the code the caller probably meant."""
+        message = f"unknown value {value!r}"
+        labels = self.vocabulary.labels(param.name)
+        if param.by_board and ":" not in value:
+            meant = [c for c in labels if same_ignoring_case(value, [c.split(":", 1)[1]])]
+            if meant:
+                shown = ", ".join(meant[:MAX_LISTED])
+                return f"{message}: give it with its board, as BOARD:{value} ({shown})"
+        board, _, _ = value.partition(":")
+        if param.by_board and board in self.vocabulary.board_titles:
+            # Only that board's codes: ABP:MK is not "ABIM:MK" misspelt.
+            labels = {c: label for c, label in labels.items() if c.startswith(board + ":")}
+            if len(labels) <= MAX_LISTED:
+                return f"{message}; {board} has {', '.join(labels) or 'none'}"
+        by_label = {label: code for code, label in labels.items()}
+        found = closest(value, [*labels, *by_label])
+        if found is not None:
+            return f"{message}; did you mean {by_label.get(found, found)!r}?"
+        return message
 
     def choice(self, param: Param) -> tuple[str, ...]:
         value = self.one(param.name)
         if value is None:
             return ()
-        if self.vocabulary.accepts(param.name, value):
-            return (value,)
+        code = self.known(param, value)
+        if code is not None:
+            return (code,)
         allowed = " or ".join(self.vocabulary.labels(param.name))
         self.reject(param.name, f"must be {allowed}", value)
         return ()
@@ -312,7 +359,7 @@ class _Reader:
                 return date.fromisoformat(text)
         except ValueError:
             pass
-        self.reject(name, "must be an ISO date (YYYY-MM-DD)", text)
+        self.reject(name, day_problem(text), text)
         return None
 
     def build(self) -> SearchQuery:
@@ -323,10 +370,7 @@ class _Reader:
             self.reject("near", "must be a known US ZIP code or 'lat,lng'", near)
             near = None
         per_page = self.integer("per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE)
-        page = self.integer("page", 1, MAX_DEPTH, 1)
-        if (page - 1) * per_page >= MAX_DEPTH:
-            self.reject("page", f"must not go past result {MAX_DEPTH:,}", str(page))
-            page = 1
+        page = self.page(per_page)
         sort = self.sort(q, point)
         date_from, date_to = self.day("date_from"), self.day("date_to")
         if date_from and date_to and date_to < date_from:
@@ -353,6 +397,24 @@ class _Reader:
             per_page=per_page,
             facets=self.facets(),
         )
+
+    def page(self, per_page: int) -> int:
+        """The page asked for; results past MAX_DEPTH are not paged (api.md: use the export)."""
+        text = self.one("page")
+        if text is None:
+            return 1
+        if not text.isdigit() or int(text) < 1:
+            self.reject("page", "pages are numbered from 1", text)
+            return 1
+        last = last_page(per_page)
+        if int(text) > last:
+            message = (
+                f"results past the {MAX_DEPTH:,}th are not paged: with per_page={per_page} the "
+                f"last page is {last:,}; narrow the search or use the export"
+            )
+            self.reject("page", message, text)
+            return 1
+        return int(text)
 
     def text(self) -> str | None:
         q = self.one("q")

@@ -37,7 +37,8 @@ PROVIDER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Display labels of the catalog's own codes (the reference data holds the PARS wording used
 # on import, "No, it's free", which reads oddly as a filter).
 FORMAT_LABELS = {"in_person": "In person", "online": "Online", "hybrid": "In person and online"}
-FEE_LABELS = {"yes": "Fee", "free": "Free", "variable": "Variable fee"}
+# "Paid", not "Fee": a card reads "Fee: Paid", and the facet group "Fee" lists Paid, Free.
+FEE_LABELS = {"yes": "Paid", "free": "Free", "variable": "Variable fee"}
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ PARAMS: tuple[Param, ...] = (
         "q", "text",
         "Free text over title, description, provider name, specialties and practice areas "
         "(at most 200 characters).",
-        "heart failure", chip="Text: “{value}”",
+        "heart failure", title="Search words", chip="Text: “{value}”",
     ),
     Param(
         "board", "keywords", "Board code.", "ABIM", field="boards", title="Board",
@@ -228,48 +229,56 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "date_from", "date",
         "Keeps activities whose dates overlap the window from this day (ISO date).",
-        "2026-12-01", chip="From {value}",
+        "2026-12-01", title="From date", chip="From {value}",
     ),
     Param(
         "date_to", "date",
         "Keeps activities whose dates overlap the window up to this day (ISO date).",
-        "2027-03-31", chip="Until {value}",
+        "2027-03-31", title="Until date", chip="Until {value}",
     ),
     Param(
-        "near", "geo", "A US ZIP code or 'lat,lng'.", "19107",
+        "near", "geo", "A US ZIP code or 'lat,lng'.", "19107", title="Near (ZIP code)",
         chip="Within {radius} mi of {value}",
     ),
     Param(
         "radius_mi", "geo", "Miles around near (great-circle), default 50, at most 500.", "25",
-        low=0.1, high=500,
+        title="Within (miles)", low=0.1, high=500,
     ),
     Param(
         "min_points", "minimum",
         "At least this many MOC points for one board (one of the selected boards when board "
         "is given).",
-        "5", field="max_points", per_board=True, chip="At least {value} points",
+        "5", field="max_points", per_board=True, title="MOC points",
+        chip="At least {value} points",
         low=0.25, high=1000,
     ),
     Param(
         "min_credits", "minimum",
         "At least this many AMA PRA Category 1 Credits™.",
-        "10", field="cme_credits", chip="At least {value} credits", low=0.25, high=1000,
+        "10", field="cme_credits", title="Credits", chip="At least {value} credits",
+        low=0.25, high=1000,
     ),
     Param(
         "sort", "control",
         "relevance (default with q), date (soonest start; default without q), -date, end "
         "(ending soonest), points, distance (needs near) or title.",
-        "date",
+        "date", title="Sort by",
     ),
-    Param("page", "control", "1-based page; results past the 10,000th are not served.", "1"),
-    Param("per_page", "control", "Hits per page, default 20, at most 100.", "20"),
-    Param("facets", "control", "Facet group to return; default all groups.", "board"),
+    Param(
+        "page", "control",
+        "1-based page; results past the 10,000th are not paged (use the export).", "1",
+        title="Page",
+    ),
+    Param("per_page", "control", "Hits per page, default 20, at most 100.", "20",
+          title="Results per page"),
+    Param("facets", "control", "Facet group to return; default all groups.", "board",
+          title="Facet groups"),
 )  # fmt: skip
 
 # Sort orders with how the page names them; "relevance" needs words, "distance" needs near.
 SORTS: Mapping[str, str] = {
     "relevance": "Best match",
-    "date": "Soonest first",
+    "date": "Starting soonest",
     "-date": "Latest first",
     "end": "Ending soonest",
     "points": "Most MOC points",

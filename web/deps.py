@@ -12,10 +12,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from indexer.service import SearchService
+from web.pages import day
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 templates = Jinja2Templates(directory=TEMPLATE_DIR)
+templates.env.filters["day"] = day  # one way to write a date on every page
 
 
 def _session(request: Request) -> Iterator[Session]:

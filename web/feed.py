@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
@@ -10,13 +11,21 @@ from indexer.documents import Hit
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def atom_feed(hits: list[Hit], *, self_url: str, page_url: str, base: str) -> bytes:
-    """A feed whose entries are the hits, each linking to its activity page."""
+def atom_feed(
+    hits: list[Hit], changed: Mapping[str, datetime], *, self_url: str, page_url: str, base: str
+) -> bytes:
+    """A feed whose entries are the hits, each linking to its activity page.
+
+    An entry's <updated> is when its activity last changed (``changed``, by id; a hit whose
+    activity is gone by now is left out), the feed's the latest of them (RFC 4287 4.2.15).
+    """
+    hits = [hit for hit in hits if hit["id"] in changed]
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "title", "MOC Catalog: activities matching your search")
     _text(feed, "id", self_url)
-    _text(feed, "updated", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    latest = max((changed[hit["id"]] for hit in hits), default=datetime.now(UTC))
+    _text(feed, "updated", _instant(latest))
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=page_url, type="text/html")
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
@@ -26,7 +35,7 @@ def atom_feed(hits: list[Hit], *, self_url: str, page_url: str, base: str) -> by
         url = f"{base.rstrip('/')}/activities/{hit['id']}"
         _text(entry, "title", hit["title"])
         _text(entry, "id", url)
-        _text(entry, "updated", f"{hit['start_date']}T00:00:00Z")
+        _text(entry, "updated", _instant(changed[hit["id"]]))
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url, type="text/html")
         boards = ", ".join(f"{m['board']} {m['points']:g} points" for m in hit["moc"])
         location = hit["location"]
@@ -36,6 +45,10 @@ def atom_feed(hits: list[Hit], *, self_url: str, page_url: str, base: str) -> by
         _text(entry, "summary", summary)
     document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> None:

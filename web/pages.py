@@ -9,19 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from catalog.errors import FieldError
 from catalog.reference import Reference
 from indexer.documents import Hit, HitMoc
-from indexer.query import FacetValue, SearchQuery, SearchResult
+from indexer.query import MAX_DEPTH, FacetValue, SearchQuery, SearchResult, Sort
 from indexer.service import SearchService
 from indexer.vocabulary import BY_NAME, CHIP_PARAMS, FEE_LABELS, SORTS, WEB_FACETS
 from web.urls import Params, query_string, toggled, without
 
 SHOWN_VALUES = 8  # the rest go behind "more"
 SORT_LABELS = SORTS
+# The page's order when none is asked for and there are no words to rank by. The API's is
+# `date` (soonest start, api.md); a page opened in that order led with enduring materials that
+# started years ago. Ending soonest leads with what a physician can still do and must do first,
+# and keeps live events in date order.
+PAGE_DEFAULT_SORT: Sort = "end"
 LIMITED_NOTE = (
     "The provider marked registration as limited to a specific audience (for example its "
     "own staff or members); it may not be open to you."
 )
+HELP_PATH = "/about/moc-credit"
 # "Try dropping a filter" counts a search per filter; a page runs at most this many.
 MAX_SUGGESTIONS = 6
 
@@ -35,12 +42,27 @@ class Option:
     input_id: str
 
 
+# Facet groups a physician may not know the words of, and where the help page explains them.
+HELP_FOR = {
+    "board": ("boards", "What the boards and their codes are"),
+    "credit_type": ("credit-types", "What the credit types mean"),
+    "practice_area": ("practice-areas", "What practice areas are"),
+    "registration": ("limited", "What limited registration means"),
+}
+
+
 @dataclass
 class FacetGroup:
     name: str
     title: str
     multiple: bool
     sections: list[tuple[str, list[Option]]] = field(default_factory=list)
+
+    @property
+    def help(self) -> tuple[str, str] | None:
+        """(link, text) to the help page's section on this group, where there is one."""
+        found = HELP_FOR.get(self.name)
+        return (f"{HELP_PATH}#{found[0]}", found[1]) if found else None
 
 
 def facet_groups(result: SearchResult, ref: Reference) -> list[FacetGroup]:
@@ -82,6 +104,10 @@ class Card:
     boards: list[tuple[str, str]]  # (board code, "6.5 points · MK, PS")
     fee: str
     limited: bool
+    href: str = ""  # where the title links: the public page, or a provider's preview
+
+    def __post_init__(self) -> None:
+        self.href = self.href or f"/activities/{self.hit['id']}"
 
 
 def card(hit: Hit, ref: Reference) -> Card:
@@ -114,9 +140,15 @@ def _credit_label(ref: Reference, board: str, code: str) -> str:
     return found.label if found else code
 
 
+def day(value: date | str) -> str:
+    """One day as every page writes it: Mar 5, 2030."""
+    moment = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{moment:%b} {moment.day}, {moment.year}"
+
+
 def date_range(start: date, end: date) -> str:
     if start == end:
-        return f"{start:%b} {start.day}, {start.year}"
+        return day(start)
     if start.year == end.year:
         return f"{start:%b} {start.day} – {end:%b} {end.day}, {end.year}"
     return f"{start:%b} {start.day}, {start.year} – {end:%b} {end.day}, {end.year}"
@@ -160,7 +192,8 @@ def active_filters(params: Params, query: SearchQuery, search: SearchService) ->
             else:
                 label = search.label(name, value) if param.facet else value
                 href, alternative = "/?" + without(params, name), query.without(name)
-            chip = param.chip.format(label=label, value=value, radius=f"{query.radius_mi:g}")
+            shown = day(value) if param.kind == "date" else value
+            chip = param.chip.format(label=label, value=shown, radius=f"{query.radius_mi:g}")
             found.append(ActiveFilter(chip, href, alternative))
     return found
 
@@ -169,3 +202,78 @@ def count_without(filters: list[ActiveFilter], search: SearchService) -> None:
     """For a search with no results, count what dropping each of the first filters gives."""
     for item in filters[:MAX_SUGGESTIONS]:
         item.total_without = search.count(item.alternative)
+
+
+@dataclass(frozen=True)
+class PageProblem:
+    field: str  # the parameter, for the page's structure (data-field), never shown
+    text: str
+
+
+def page_problem(problem: FieldError) -> PageProblem:
+    """What a page says about a value it could not use, in words."""
+    return PageProblem(problem.field, _problem_text(problem))
+
+
+def _problem_text(problem: FieldError) -> str:
+    """The field by its title and the problem in words, without parameter names."""
+    param = BY_NAME.get(problem.field)
+    if param is None:
+        return (
+            f"The address holds “{problem.field}”, which this page does not use; it was left out."
+        )
+    title = param.title or param.name
+    value = problem.value
+    if problem.field == "page":
+        if value is not None and value.isdigit() and int(value) > 1:
+            return (
+                f"Only the first {MAX_DEPTH:,} results can be paged through, so page {value} "
+                "is not shown; narrow the search, or download every result as CSV."
+            )
+        return "Pages are numbered from 1; here is the first."
+    if problem.field == "near":
+        return f"{title}: we do not know the place “{value}”; enter a 5-digit US ZIP code."
+    if problem.message.startswith("unknown value"):
+        hint = problem.message.partition(";")[2].strip()
+        meant = f" ({hint[0].lower()}{hint[1:]})" if hint else ""
+        return f"{title}: “{value}” is not one of the choices, so it was left out{meant}."
+    return f"{title}: {problem.message}."
+
+
+def sort_options(query: SearchQuery) -> list[tuple[str, str, bool]]:
+    """(value the form sends, label, selected) for the sort menu, the default first.
+
+    The default is sent as "" so that a new text search, whose default is best match, is not
+    held to the order of the page it was typed on.
+    """
+    default = "relevance" if query.words else PAGE_DEFAULT_SORT
+    offered = [
+        name for name in SORT_LABELS
+        if (name != "relevance" or query.words) and (name != "distance" or query.point)
+    ]  # fmt: skip
+    ordered = [default] + [n for n in offered if n != default]
+    return [("" if n == default else n, SORT_LABELS[n], n == query.sort) for n in ordered]
+
+
+def count_text(total: int) -> str:
+    """The results heading, and what a screen reader hears after each update: 43 activities."""
+    return f"{total:,} {'activity' if total == 1 else 'activities'}"
+
+
+def show_label(total: int) -> str:
+    """The phone filter panel's apply button, counting what it will show."""
+    return f"Show {count_text(total)}"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A provider's preview of its own listing: whether the public sees it, and why not."""
+
+    public: bool
+    reasons: list[str]  # why it is not shown (catalog.service.visibility)
+    notes: list[str]  # what is said about it when it is shown (limited registration)
+
+
+def preview_of(public: bool, reasons: list[str]) -> Preview:
+    """catalog.service.visibility's answer, split into reasons it is hidden and notes."""
+    return Preview(public, [] if public else reasons, reasons if public else [])

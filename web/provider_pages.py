@@ -10,8 +10,10 @@ import io
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
@@ -20,11 +22,18 @@ from catalog.errors import ImportFileError
 from catalog.importers import detect_format, read_records
 from catalog.imports import ImportReport, import_records
 from catalog.providers import active_key_owner, find_key_owner, hash_key
-from catalog.reference import reference
-from catalog.service import get_public_provider, list_provider_activities
+from catalog.reference import Reference, reference
+from catalog.schemas import ActivityOut
+from catalog.service import (
+    get_provider_activity,
+    get_public_provider,
+    list_provider_activities,
+    provider_accreditor,
+    visibility,
+)
 from indexer.documents import public_hit
 from web.deps import SessionDep, templates
-from web.pages import LIMITED_NOTE, card
+from web.pages import LIMITED_NOTE, Card, card, preview_of
 from web.provider_session import (
     MAX_AGE_S,
     PRE_COOKIE,
@@ -36,6 +45,8 @@ from web.provider_session import (
     read_session,
     session_cookie,
 )
+from web.routes import activity_context
+from web.upload_report import REPORT_COOKIE, REPORT_MAX_AGE_S, read_report, report_cookie
 
 router = APIRouter(prefix="/provider", include_in_schema=False)
 DbDep = SessionDep
@@ -105,7 +116,8 @@ def my_listings(request: Request, session: DbDep) -> Response:
     current = signed_in(request, session)
     if current is None:
         return RedirectResponse("/provider/sign-in", status_code=303)
-    return _home(request, session, current, report=None)
+    report = read_report(_secret(request), request.cookies.get(REPORT_COOKIE))
+    return _home(request, session, current, report=report)
 
 
 def _home(
@@ -114,7 +126,7 @@ def _home(
     name, _ = get_public_provider(session, current.provider_id, today=date.today())
     items = list_provider_activities(session, provider_id=current.provider_id, today=date.today())
     ref = reference()
-    listings = [(card(public_hit(i.activity), ref), i) for i in items]
+    listings = [(_preview_card(i.activity, ref), i) for i in items]
     context = {
         "provider_name": name,
         "listings": listings,
@@ -139,15 +151,57 @@ def upload(
     if current is None:
         return RedirectResponse("/provider/sign-in", status_code=303)
     if not check_csrf(_secret(request), request.cookies.get(SESSION_COOKIE), csrf):
-        return _home(request, session, current, {"error": "The form expired; please try again."})
+        return _show_report(request, {"error": "The form expired; please try again."})
     limit = request.app.state.settings.max_upload_bytes
     data = file.file.read(limit + 1)
     if len(data) > limit:
         report = {"error": f"The file is larger than {limit:,} bytes."}
     else:
         report = _run_import(request, current.provider_id, file.filename or "", data, partial)
-    session.rollback()  # end the read snapshot taken before the import, to list its result
-    return _home(request, session, current, report)
+    return _show_report(request, report)
+
+
+def _show_report(request: Request, report: dict[str, Any]) -> Response:
+    """Redirect to My listings with the report in a short-lived cookie (POST, redirect, GET):
+    reloading the page then shows the report, and never sends the file again."""
+    response = RedirectResponse("/provider", status_code=303)
+    value = report_cookie(_secret(request), jsonable_encoder(report))
+    response.set_cookie(
+        REPORT_COOKIE, value, max_age=REPORT_MAX_AGE_S, httponly=True, samesite="strict",
+        secure=request.url.scheme == "https", path="/provider",
+    )  # fmt: skip
+    return response
+
+
+@router.get("/activities/{provider_activity_id}", response_class=HTMLResponse)
+def preview(request: Request, session: DbDep, provider_activity_id: str) -> Response:
+    """One of the signed-in provider's listings, hidden or not, exactly as its public page
+    renders it, under a banner saying whether the public sees it and why not.
+
+    Only its own provider can open it (another provider's id is simply not found), and the
+    page is never cached or indexed: the public path to an activity stays /activities/{id},
+    which serves public activities only.
+    """
+    current = signed_in(request, session)
+    if current is None:
+        return RedirectResponse("/provider/sign-in", status_code=303)
+    activity = get_provider_activity(
+        session, provider_id=current.provider_id, provider_activity_id=provider_activity_id
+    )
+    shown = preview_of(*visibility(activity, date.today()))
+    accreditor = provider_accreditor(session, activity.provider.id)
+    context = activity_context(request, activity, accreditor, shown)
+    response = templates.TemplateResponse(request, "activity.html", context)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _preview_card(activity: ActivityOut, ref: Reference) -> Card:
+    """The public card of a listing, its title linking to the provider's preview."""
+    found = card(public_hit(activity), ref)
+    found.href = f"/provider/activities/{quote(activity.provider_activity_id)}"
+    return found
 
 
 def _run_import(

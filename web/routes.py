@@ -8,28 +8,43 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from catalog.reference import reference
-from catalog.service import get_provider_profile, get_public_activity, provider_accreditor
+from catalog.schemas import ActivityOut
+from catalog.service import (
+    get_provider_profile,
+    get_public_activities,
+    get_public_activity,
+    provider_accreditor,
+)
 from indexer.errors import EngineUnavailable
 from indexer.query import parse
+from indexer.service import SearchService
 from indexer.vocabulary import FEE_LABELS, FLAGS, FORMAT_LABELS, WEB_FACETS
 from web.deps import SearchDep, SessionDep, templates
 from web.errors import error_page
 from web.feed import atom_feed
 from web.pages import (
+    HELP_PATH,
     LIMITED_NOTE,
     MAX_SUGGESTIONS,
-    SORT_LABELS,
+    PAGE_DEFAULT_SORT,
+    PageProblem,
+    Preview,
     active_filters,
     card,
+    count_text,
     count_without,
     date_range,
     facet_groups,
+    page_problem,
     pagination,
+    show_label,
+    sort_options,
 )
 from web.statements import accreditation, accreditation_body, ics, json_ld, moc_statements
 from web.urls import query_string, without
@@ -44,34 +59,81 @@ def _params(request: Request) -> dict[str, list[str]]:
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, search: SearchDep) -> Response:
     """The search page: box, facets, results, pagination; the URL holds the whole state."""
+    return templates.TemplateResponse(request, "search.html", _search_context(request, search))
+
+
+@router.get("/search/results")
+def search_results(request: Request, search: SearchDep) -> Response:
+    """The search page's changing parts for the same parameters, rendered by the same
+    templates: what the page's script swaps in as a physician types or ticks."""
+    context = _search_context(request, search)
+    env = templates.env
+    body = {
+        "url": "/?" + query_string(context["params"]),
+        "total": context["result"].total,
+        "status": context["count"],
+        "applied": len(context["filters"]),
+        "title": env.get_template("_title.html").render(context).strip(),
+        "results": env.get_template("_results.html").render(context),
+        "filters": env.get_template("_filters.html").render(context),
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/search/count")
+def search_count(request: Request, search: SearchDep) -> Response:
+    """How many activities a search would show: the phone's filter panel says it before Apply."""
+    parsed = parse(_params(request))
+    total = search.count(parsed.query)
+    return JSONResponse(
+        {"total": total, "label": show_label(total)}, headers={"Cache-Control": "no-store"}
+    )
+
+
+def _search_context(request: Request, search: SearchService) -> dict[str, Any]:
     parsed = parse(_params(request))
     query, kept = parsed.query, parsed.kept
+    problems = [page_problem(p) for p in parsed.problems]
+    # The API's twin of this page: the same search in the same order.
+    api_params = dict(kept)
+    if "sort" not in kept and not query.words:
+        query = replace(query, sort=PAGE_DEFAULT_SORT)
+        api_params["sort"] = [PAGE_DEFAULT_SORT]
     ref = reference()
     result = search.search(replace(query, facets=WEB_FACETS))
+    if result.pages and query.page > result.pages:
+        pages = "is 1 page" if result.pages == 1 else f"are {result.pages:,} pages"
+        last = f"There {pages} of results; here is the last."
+        problems.append(PageProblem("page", last))
+        query = replace(query, page=result.pages)
+        kept = {**kept, "page": [str(result.pages)]}
+        result = search.search(replace(query, facets=WEB_FACETS))
     filters = active_filters(kept, query, search)
     if result.total == 0:
         try:
             count_without(filters, search)
         except EngineUnavailable:
             pass  # the counts are a hint; the page still says what matched
-    context = {
+    return {
         "query": query,
         "params": kept,
-        "problems": parsed.problems,
+        "problems": problems,
         "result": result,
+        "count": count_text(result.total),
         "cards": [card(h, ref) for h in result.hits],
         "groups": facet_groups(result, ref),
         "filters": filters,
         "suggestions": filters[:MAX_SUGGESTIONS],
         "pages": pagination(kept, result) if result.pages > 1 else [],
-        "sorts": SORT_LABELS,
+        "sorts": sort_options(query),
         "flags": FLAGS,
-        "json_href": "/api/v1/activities?" + query_string(kept),
+        "json_href": "/api/v1/activities?" + query_string(api_params),
         "feed_href": "/feed.atom?" + without(kept, "per_page"),
+        "export_href": "/api/v1/activities/export.csv?" + without(api_params, "per_page"),
         "limited_note": LIMITED_NOTE,
         "clear_href": "/",
+        "help_href": HELP_PATH,
     }
-    return templates.TemplateResponse(request, "search.html", context)
 
 
 # Declared before activity_page: "/activities/{activity_id}" would otherwise match "<id>.ics".
@@ -96,28 +158,38 @@ def activity_calendar(request: Request, activity_id: str, session: SessionDep) -
 def activity_page(request: Request, activity_id: str, session: SessionDep) -> Response:
     """Everything about one listed, current activity."""
     activity = get_public_activity(session, activity_id, today=date.today())
+    context = activity_context(
+        request, activity, provider_accreditor(session, activity.provider.id)
+    )
+    return templates.TemplateResponse(request, "activity.html", context)
+
+
+def activity_context(
+    request: Request, activity: ActivityOut, accreditor: str, preview: Preview | None = None
+) -> dict[str, Any]:
+    """What the activity page shows: the public page and a provider's preview share it."""
     ref = reference()
     kind = ref.activity_types.get(activity.activity_type)
     live = bool(kind and kind.live)
     page_url = str(request.url_for("activity_page", activity_id=activity.id))
-    context = {
+    calendar = live and (preview is None or preview.public)  # a hidden one has no .ics
+    return {
         "activity": activity,
         "kind": kind.label if kind else activity.activity_type,
         "dates": date_range(activity.start_date, activity.end_date),
         "statements": moc_statements(activity, ref),
-        "accreditation": accreditation(
-            activity, provider_accreditor(session, activity.provider.id), ref
-        ),
-        "boards": {m.board: ref.boards[m.board] for m in activity.moc},
+        "accreditation": accreditation(activity, accreditor, ref),
+        "boards": {m.board: ref.boards[m.board] for m in activity.moc if m.board in ref.boards},
         "specialties": [ref.specialties.get(s, s) for s in activity.specialties],
         "topics": [ref.topics[t].label for t in activity.topics if t in ref.topics],
         "json_ld": json_ld(activity, live=live, page_url=page_url),
-        "ics_href": f"/activities/{activity.id}.ics" if live else None,
+        "ics_href": f"/activities/{activity.id}.ics" if calendar else None,
         "limited_note": LIMITED_NOTE,
         "fee": FEE_LABELS.get(activity.fee or ""),
         "format": FORMAT_LABELS[activity.format],
+        "help_href": HELP_PATH,
+        "preview": preview,
     }
-    return templates.TemplateResponse(request, "activity.html", context)
 
 
 @router.get("/providers/{provider_id}", response_class=HTMLResponse)
@@ -145,15 +217,33 @@ def provider_page(
     return templates.TemplateResponse(request, "provider.html", context)
 
 
+@router.get(HELP_PATH, response_class=HTMLResponse)
+def help_page(request: Request) -> Response:
+    """About MOC credit: points, credit types, practice areas, limited registration and each
+    board's code and name for its programme, from the reference data."""
+    boards = sorted(reference().boards.values(), key=lambda b: (not b.active, b.display_code))
+    context = {"boards": boards, "limited_note": LIMITED_NOTE, "help_href": HELP_PATH}
+    return templates.TemplateResponse(request, "help.html", context)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page links; the icon is an SVG."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/feed.atom")
-def search_feed(request: Request, search: SearchDep) -> Response:
+def search_feed(request: Request, search: SearchDep, session: SessionDep) -> Response:
     """An Atom feed of any search, so a physician can follow new matching activities."""
     params = {k: v for k, v in _params(request).items() if k not in ("page", "per_page")}
     parsed = parse(params)
     kept = parsed.kept
     result = search.search(replace(parsed.query, facets=(), per_page=50, page=1))
+    found = get_public_activities(session, [h["id"] for h in result.hits], today=date.today())
+    changed = {aid: activity.updated_at for aid, activity in found.items()}
     page_href = str(request.base_url).rstrip("/") + "/?" + query_string(kept)
     body = atom_feed(
-        result.hits, self_url=str(request.url), page_url=page_href, base=str(request.base_url)
-    )
+        result.hits, changed, self_url=str(request.url), page_url=page_href,
+        base=str(request.base_url),
+    )  # fmt: skip
     return Response(body, media_type="application/atom+xml; charset=utf-8")

@@ -10,14 +10,9 @@ from fastapi.responses import StreamingResponse
 
 from api.caching import NOT_MODIFIED, cached_json
 from api.deps import SearchDep, SessionDep
-from api.exports import (
-    EXPORT_FORMATS,
-    export_stream,
-    full_activities,
-    pick_export_format,
-    split_export_format,
-)
+from api.exports import EXPORT_FORMATS, export_stream, full_activities
 from api.params import RawSearchParamsDep, SearchQueryDep
+from api.problems import problem
 from api.schemas import Problem, PublicActivity, SearchResponse, public_activity_json
 from catalog.errors import FieldError
 from catalog.service import get_public_activity
@@ -36,7 +31,8 @@ def search_activities(request: Request, query: SearchQueryDep, search: SearchDep
     """Search listed, current MOC activities with filters, facets, sorting and paging."""
     result = search.search(query)
     if query.page > 1 and query.page > result.pages:
-        raise InvalidQuery([FieldError("page", f"must be at most {max(result.pages, 1)}")])
+        last = max(result.pages, 1)
+        raise InvalidQuery([FieldError("page", f"must be at most {last}, the last page")])
     return cached_json(request, search_body(result))
 
 
@@ -59,39 +55,66 @@ def search_body(result: SearchResult) -> dict[str, Any]:
     }
 
 
-@router.get(
-    "/activities/export",
-    responses={
-        200: {
-            "description": "Every matching activity, streamed: NDJSON (one activity per line, "
-            "as the detail endpoint gives it) or CSV (one hit per row).",
-            "content": {media.split(";")[0]: {} for media in EXPORT_FORMATS.values()},
-        },
-        **ERRORS,
-    },
-    response_class=StreamingResponse,
-)
-def export_activities(
-    request: Request, search: SearchDep, raw: RawSearchParamsDep
-) -> StreamingResponse:
-    """Export every activity matching the search filters, in sort order, as NDJSON or CSV.
+EXPORT_PATHS = {kind: f"/api/v1/activities/export.{kind}" for kind in EXPORT_FORMATS}
+EXPORT_HELP = {
+    "csv": "One row per activity in exactly the import CSV's columns (README, Import formats): "
+    "export, edit and import the file again.",
+    "ndjson": "One Activity object per line, with the catalog's read-only fields (id, "
+    "provider, created_at, updated_at), as GET /api/v1/activities/{id} gives it.",
+}
 
-    The file format is `format=csv` or `format=ndjson` (else the Accept header, else NDJSON);
-    other `format` values filter by activity format as in search. `page` and `per_page` do not
-    apply: everything matching is streamed.
-    """
-    params = dict(raw)
-    given, params["format"] = split_export_format(params.get("format", []))
-    params = {n: v for n, v in params.items() if v and n not in ("page", "per_page")}
-    kind = pick_export_format(given, request.headers.get("accept", ""))
+
+def _export(request: Request, search: SearchDep, raw: dict[str, list[str]], kind: str) -> Response:
+    """Every activity matching the search filters, in sort order, streamed."""
+    params = {n: v for n, v in raw.items() if v and n not in ("page", "per_page")}
     query = parse_search(params)
-    hits = search.iter_hits(query)
-    rows = full_activities(hits, request.app.state.engine) if kind == "ndjson" else hits
+    activities = full_activities(search.iter_hits(query), request.app.state.engine)
     return StreamingResponse(
-        export_stream(rows, kind),
+        export_stream(activities, kind),
         media_type=EXPORT_FORMATS[kind],
         headers={"Content-Disposition": f'attachment; filename="activities.{kind}"'},
     )
+
+
+def _export_responses(kind: str) -> dict[int | str, dict[str, Any]]:
+    media = EXPORT_FORMATS[kind].split(";")[0]
+    return {200: {"description": EXPORT_HELP[kind], "content": {media: {}}}, **ERRORS}
+
+
+@router.get(
+    "/activities/export.csv", responses=_export_responses("csv"), response_class=StreamingResponse
+)
+def export_csv(request: Request, search: SearchDep, raw: RawSearchParamsDep) -> Response:
+    """Export every matching activity as CSV in the import layout (no paging).
+
+    Takes the search filters; `format` is the activity-format filter (`online`, ...).
+    """
+    return _export(request, search, raw, "csv")
+
+
+@router.get(
+    "/activities/export.ndjson",
+    responses=_export_responses("ndjson"),
+    response_class=StreamingResponse,
+)
+def export_ndjson(request: Request, search: SearchDep, raw: RawSearchParamsDep) -> Response:
+    """Export every matching activity as NDJSON, one Activity per line (no paging).
+
+    Takes the search filters; `format` is the activity-format filter (`online`, ...).
+    """
+    return _export(request, search, raw, "ndjson")
+
+
+@router.get("/activities/export", include_in_schema=False)
+def export_moved(request: Request) -> Response:
+    """The export's old address, where `format` meant the file type too: say where it went."""
+    detail = (
+        "the export moved: use {csv} or {ndjson} with the same search parameters "
+        "(there, format filters by activity format: in_person, online, hybrid)"
+    ).format(**EXPORT_PATHS)
+    response = problem(410, detail, locations=EXPORT_PATHS)
+    response.headers["Link"] = ", ".join(f'<{p}>; rel="alternate"' for p in EXPORT_PATHS.values())
+    return response
 
 
 @router.get(

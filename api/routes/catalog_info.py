@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -10,16 +11,24 @@ from fastapi import APIRouter, Query, Request, Response
 from api.caching import NOT_MODIFIED, cached_json
 from api.deps import SearchDep, SessionDep
 from api.schemas import ChangesResponse, Option, Problem, ProviderPublic
+from catalog.errors import FieldError
 from catalog.service import get_provider_profile, list_public_changes
+from indexer.errors import InvalidQuery
 
 router = APIRouter(prefix="/api/v1")
 MAX_CHANGES = 1000
+CURSOR = re.compile(r"^\d{1,18}$")
+# Both are read as text and checked here, so a bad value gets a sentence, not a pattern.
 SINCE = Query(
-    pattern=r"^\d{1,18}$",
     description="Cursor from the previous call's next; 0 starts from the beginning.",
     examples=["0"],
+    json_schema_extra={"pattern": CURSOR.pattern},
 )
-LIMIT = Query(ge=1, le=MAX_CHANGES, description="At most this many changes.", examples=[100])
+LIMIT = Query(
+    description=f"At most this many changes (1 to {MAX_CHANGES}).",
+    examples=["100"],
+    json_schema_extra={"type": "integer", "minimum": 1, "maximum": MAX_CHANGES},
+)
 
 
 @router.get(
@@ -71,7 +80,7 @@ def read_provider(request: Request, provider_id: str, session: SessionDep) -> Re
 def list_changes(
     session: SessionDep,
     since: Annotated[str, SINCE] = "0",
-    limit: Annotated[int, LIMIT] = 100,
+    limit: Annotated[str, LIMIT] = "100",
 ) -> dict[str, Any]:
     """Public upserts and removals in order, to keep a mirror of the public catalog.
 
@@ -79,8 +88,16 @@ def list_changes(
     Activities also leave the public catalog when they end, without an entry: drop those whose
     end_date has passed.
     """
+    problems = []
+    if not CURSOR.match(since):
+        message = "must be a cursor: the `next` of the previous answer, or 0 to start"
+        problems.append(FieldError("since", message))
+    if not (limit.isdigit() and 1 <= int(limit) <= MAX_CHANGES):
+        problems.append(FieldError("limit", f"must be a whole number from 1 to {MAX_CHANGES}"))
+    if problems:
+        raise InvalidQuery(problems)
     entries, cursor, more = list_public_changes(
-        session, since=int(since), limit=limit, today=date.today()
+        session, since=int(since), limit=int(limit), today=date.today()
     )
     changes = [
         {"cursor": str(e.cursor), "op": e.op, "id": e.activity_id, "activity": e.activity}

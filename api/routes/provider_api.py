@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from api.auth import ProviderDep
 from api.deps import SessionDep, WriteSessionDep
 from api.schemas import Problem
-from api.uploads import MEDIA_FORMATS, format_of, read_limited
+from api.uploads import UPLOAD_CONTENT, format_of, read_upload
 from catalog.db import session_scope
 from catalog.errors import FieldError, ImportFileError, InvalidActivity
 from catalog.importers import FORMATS, read_records
@@ -108,9 +108,9 @@ def remove_activity(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "description": "The batch file itself: JSONL, CSV, XLSX or PARS XML.",
-            "content": {media: {"schema": {"type": "string", "format": "binary"}}
-                        for media in MEDIA_FORMATS},
+            "description": "The batch file (JSONL, CSV, XLSX or PARS XML): the whole body, or "
+                           "the part `file` of a multipart form (`curl -F file=@listings.csv`).",
+            "content": UPLOAD_CONTENT,
         }
     },
 )  # fmt: skip
@@ -122,8 +122,9 @@ async def import_batch(
     filename: Annotated[str | None, Query(description="The file's name, to tell its format by extension.")] = None,
 ) -> Response:  # fmt: skip
     """Import a batch file; all-or-nothing unless partial=true. Returns the import report."""
-    body = await read_limited(request, request.app.state.settings.max_upload_bytes)
-    fmt = format_of(format, request.headers.get("content-type", ""), filename)
+    upload = await read_upload(request, request.app.state.settings.max_upload_bytes)
+    body = upload.data
+    fmt = format_of(format, upload.content_type, filename or upload.filename)
     if fmt is None or fmt not in FORMATS:
         raise ImportFileError("cannot tell the file's format: pass ?format=jsonl|csv|xlsx|xml")
     report = await run_in_threadpool(_import, request, provider_id, body, fmt, partial)

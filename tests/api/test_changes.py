@@ -286,6 +286,23 @@ def test_changes_invalid_parameter_is_422_problem(
     assert [e["field"] for e in body["errors"]] == [field]
 
 
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        pytest.param({"since": "abc"},
+                     "must be a cursor: the `next` of the previous answer, or 0 to start",
+                     id="since"),
+        pytest.param({"limit": "ten"}, "must be a whole number from 1 to 1000", id="limit"),
+    ],
+)  # fmt: skip
+def test_changes_errors_are_plain_words(
+    untouched: Catalog, params: dict[str, str], message: str
+) -> None:
+    """No regular expression or pydantic wording reaches a partner."""
+    body = untouched.client.get(CHANGES, params=params).json()
+    assert [e["message"] for e in body["errors"]] == [message]
+
+
 def test_changes_default_limit_and_cursor_past_the_end(untouched: Catalog) -> None:
     body = untouched.client.get(CHANGES).json()
     assert (len(body["changes"]), body["has_more"]) == (14, False)

@@ -290,3 +290,17 @@ def test_cli_sync_once_and_reindex(ready: CliRunner, tmp_path: Path) -> None:
     code, _, err = invoke(ready, "reindex")
     assert (code, "indexed 2 activities" in err) == (0, True)
     assert index.count() == 2
+
+
+def test_cli_providers_list(ready: CliRunner, tmp_path: Path) -> None:
+    assert invoke(ready, "providers", "add", "kids", "--name", "Kids Hospital CME")[0] == 0
+    key = invoke(ready, "providers", "key", "acme")[1].strip()
+    path = write_jsonl(tmp_path / "a.jsonl", make_record(), make_record(provider_activity_id="B"))
+    assert invoke(ready, "import", str(path), "--provider", "acme")[0] == 0
+    code, out, _ = invoke(ready, "providers", "list")
+    assert code == 0
+    assert [line.split("\t") for line in out.splitlines()] == [
+        ["id", "name", "active keys", "activities"],
+        ["acme", "ACME CME", f"1 ({key[:12]}…)", "2"],
+        ["kids", "Kids Hospital CME", "0", "0"],
+    ]

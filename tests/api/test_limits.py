@@ -109,6 +109,8 @@ def test_rate_limit_429_after_burst_with_retry_after(make_client: Any) -> None:
     [
         "/api/v1/activities",
         "/api/v1/activities/export",
+        "/api/v1/activities/export.csv",
+        "/api/v1/activities/export.ndjson",
         "/api/v1/activities/someid",
         "/api/v1/facets",
         "/api/v1/providers/acme",

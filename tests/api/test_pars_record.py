@@ -73,7 +73,7 @@ def test_pars_file_round_trips_import_api_export_import(
     shown = detail(first)
     assert {k: shown[k] for k in EXPECTED} == EXPECTED
 
-    export = first.client.get("/api/v1/activities/export", params={"format": "ndjson"})
+    export = first.client.get("/api/v1/activities/export.ndjson")
     [line] = export.text.splitlines()
     assert json.loads(line) == shown
 

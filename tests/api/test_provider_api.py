@@ -238,5 +238,98 @@ def test_provider_api_import_too_large_is_413(tmp_path: Path) -> None:
         response = upload(client, key, big, "?format=jsonl")
         assert response.status_code == 413
         assert response.headers["content-type"] == "application/problem+json"
+        as_part = client.post(
+            "/api/v1/providers/acme/imports",
+            headers={"Authorization": f"Bearer {key}"},
+            files={"file": ("big.jsonl", big, "application/x-ndjson")},
+        )
+        assert as_part.status_code == 413  # the file's limit holds for a multipart part too
         listed = call(client, "GET", BASE, key).json()["activities"]
         assert listed == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "says"),
+    [
+        pytest.param({}, "send your provider key as `Authorization: Bearer <key>`", id="none"),
+        pytest.param({"X-API-Key": "moc_abc"},
+                     "send your provider key as `Authorization: Bearer <key>`, not X-API-Key",
+                     id="x-api-key"),
+        pytest.param({"Authorization": "moc_abc"},
+                     "the Authorization header must read `Bearer <key>`", id="no-scheme"),
+        pytest.param({"Authorization": "Basic YTpi"},
+                     "the Authorization header must read `Bearer <key>`", id="basic"),
+        pytest.param({"Authorization": "Bearer moc_not-a-real-key"},
+                     "this provider key is not valid or has been revoked", id="wrong-key"),
+    ],
+)  # fmt: skip
+def test_provider_api_401_says_how_to_authenticate(
+    app_keys: tuple[TestClient, dict[str, str | None]], headers: dict[str, str], says: str
+) -> None:
+    client, _ = app_keys
+    response = client.get(BASE, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"].startswith(says)
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="moc-catalog"')
+    assert ('error="invalid_token"' in challenge) == ("wrong" in says or "not valid" in says)
+
+
+def test_openapi_declares_the_provider_key_scheme(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+) -> None:
+    client, _ = app_keys
+    schema = client.get("/openapi.json").json()
+    schemes = schema["components"]["securitySchemes"]
+    assert list(schemes) == ["ProviderKey"]
+    assert (schemes["ProviderKey"]["type"], schemes["ProviderKey"]["scheme"]) == ("http", "bearer")
+    assert "Authorization: Bearer moc_" in schemes["ProviderKey"]["description"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            secured = operation.get("security") == [{"ProviderKey": []}]
+            assert secured == path.startswith("/api/v1/providers/{provider_id}/"), (method, path)
+
+
+CSV_BATCH = (
+    b"provider_activity_id,title,activity_type,format,start_date,end_date,url,fee,cme_credits,"
+    b"ABIM points,ABIM credit types,ABIM practice areas\n"
+    b"MP1,Multipart Lipid Course,course,online,2030-01-01,2030-01-02,https://example.org/mp1,"
+    b"free,2,2,MK,Nephrology\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "filename", "media"),
+    [
+        pytest.param("", "listings.csv", "application/octet-stream", id="by-filename"),
+        pytest.param("", "upload", "text/csv", id="by-part-type"),
+        pytest.param("?format=csv", "upload.bin", "application/octet-stream", id="by-query"),
+    ],
+)
+def test_provider_api_imports_a_multipart_file(
+    app_keys: tuple[TestClient, dict[str, str | None]], query: str, filename: str, media: str
+) -> None:
+    """What `curl -F file=@listings.csv` sends: the file is one part of a multipart body."""
+    client, keys = app_keys
+    response = client.post(
+        f"/api/v1/providers/acme/imports{query}",
+        headers={"Authorization": f"Bearer {keys['own']}"},
+        files={"file": (filename, CSV_BATCH, media)},
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["accepted"], response.json()["written"]["created"]) == (1, 1)
+
+
+def test_provider_api_multipart_without_a_file_says_how_to_send_one(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+) -> None:
+    client, keys = app_keys
+    response = client.post(
+        "/api/v1/providers/acme/imports?format=csv",
+        headers={"Authorization": f"Bearer {keys['own']}"},
+        data={"note": "no file here"},
+        files={"other": ("", b"", "application/octet-stream")},
+    )
+    assert response.status_code == 422
+    assert "-F file=@" in response.json()["detail"]

@@ -517,7 +517,7 @@ def test_facets_codes_and_labels(client: TestClient, group: str, option: dict[st
             "format",
             [("in_person", "In person"), ("online", "Online"), ("hybrid", "In person and online")],
         ),
-        ("fee", [("yes", "Fee"), ("free", "Free"), ("variable", "Variable fee")]),
+        ("fee", [("yes", "Paid"), ("free", "Free"), ("variable", "Variable fee")]),
         ("registration", [("open", "Open to all"), ("limited", "Limited")]),
     ],
 )
@@ -699,7 +699,7 @@ def test_http_304_keeps_the_vary_of_the_200(client: TestClient) -> None:
 # -- the vocabulary behind the parameters -----------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [SEARCH, f"{SEARCH}/export"])
+@pytest.mark.parametrize("path", [SEARCH, f"{SEARCH}/export.csv", f"{SEARCH}/export.ndjson"])
 def test_openapi_documents_every_search_parameter_of_the_vocabulary(
     client: TestClient, path: str
 ) -> None:
@@ -719,3 +719,48 @@ def test_search_too_many_filter_values_is_422_naming_the_parameter(client: TestC
     assert response.json()["errors"] == [
         {"field": "country", "message": f"at most {MAX_FILTER_VALUES} filter values in all"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        pytest.param({"date_from": "2027-02-30"}, "date_from",
+                     "2027-02-30 is not a day: February 2027 has 28 days", id="no-such-day"),
+        pytest.param({"date_to": "soon"}, "date_to", "must be an ISO date (YYYY-MM-DD)",
+                     id="not-a-date"),
+        pytest.param({"min_points": "lots"}, "min_points", "must be a number from 0.25 to 1000",
+                     id="not-a-number"),
+        pytest.param({"page": "two"}, "page", "pages are numbered from 1", id="page-word"),
+        pytest.param({"credit_type": "MK"}, "credit_type",
+                     "unknown value 'MK': give it with its board, as BOARD:MK (ABIM:MK)",
+                     id="bare-credit-type"),
+        pytest.param({"board": "ABMI"}, "board", "unknown value 'ABMI'; did you mean 'ABIM'?",
+                     id="misspelt-board"),
+        pytest.param({"page": "3"}, "page", "must be at most 1, the last page", id="past-the-end"),
+    ],
+)  # fmt: skip
+def test_search_errors_are_plain_words(
+    client: TestClient, params: dict[str, str], field: str, message: str
+) -> None:
+    """Our parser answers every value, never pydantic's wording ("Input should be ...")."""
+    response = client.get(SEARCH, params=params)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": field, "message": message}]
+
+
+def test_search_codes_in_another_case_are_the_codes(client: TestClient) -> None:
+    lower = search(client, board="abim", state="pa", per_page=100)
+    upper = search(client, board="ABIM", state="PA", per_page=100)
+    assert lower["total"] == upper["total"] > 0
+    assert keys(lower) == keys(upper)
+    assert [v for v in lower["facets"]["board"] if v["selected"]][0]["value"] == "ABIM"
+
+
+def test_search_parameters_keep_their_types_in_the_openapi(client: TestClient) -> None:
+    parameters = {
+        p["name"]: p["schema"]
+        for p in client.get("/openapi.json").json()["paths"][SEARCH]["get"]["parameters"]
+    }
+    assert parameters["date_from"]["format"] == "date"
+    assert parameters["page"]["type"] == "integer"
+    assert parameters["min_points"]["type"] == "number"

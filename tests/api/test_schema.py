@@ -46,7 +46,11 @@ def _batch_file(_ctx: Any, value: Any) -> bytes:
 
 
 schema = schemathesis.openapi.from_dict(create_app(Settings(data_dir=Path("unused"))).openapi())
-SEARCH_PATHS = {"/api/v1/activities", "/api/v1/activities/export"}
+SEARCH_PATHS = {
+    "/api/v1/activities",
+    "/api/v1/activities/export.csv",
+    "/api/v1/activities/export.ndjson",
+}
 REQUIRED_CHECKS = [
     "not_a_server_error",
     "status_code_conformance",

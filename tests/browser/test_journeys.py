@@ -268,6 +268,9 @@ AXE_PAGES = {
     "activity-two-boards": "/activities/{D}",
     "provider": "/providers/acme",
     "not-found": "/activities/nothing-here",
+    "help": "/about/moc-credit",
+    "plain-problems": "/?date_from=2027-02-30&page=0",
+    "last-page": "/?page=9",
 }
 
 
@@ -283,8 +286,14 @@ def test_no_serious_accessibility_violations(page: Page, axe_source: str, name: 
 # -- how it looks -----------------------------------------------------------------------------
 
 SHOTS = [
+    ("home", "/", 1280),
+    ("home", "/", 390),
     ("search", "/?q=cardiology", 1280),
     ("search", "/?q=cardiology", 390),
+    ("results-with-filters", "/?q=review&board=ABIM&fee=yes&state=PA", 1280),
+    ("results-with-filters", "/?q=review&board=ABIM&fee=yes&state=PA", 390),
+    ("help", "/about/moc-credit", 1280),
+    ("help", "/about/moc-credit", 390),
     ("activity", "/activities/{B}", 1280),
     ("activity", "/activities/{B}", 390),
     ("provider", "/providers/acme", 390),

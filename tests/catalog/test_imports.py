@@ -228,6 +228,36 @@ class TestCsvImport:
             "the ABA MOCA content outline for a new ABA registration",
         ]
 
+    def test_import_csv_missing_column_is_named(self, session: Session, provider: str) -> None:
+        data = (
+            "provider_activity_id,title,activity_type,format,start_date,end_date,url,fee,"
+            "cme_credits,ABP points,ABP credit types\n"
+            "C1,Asthma Review,EM,online,2030-01-01,2030-06-30,https://example.org/c1,free,2,2,"
+            "LLSA\n"
+        )
+        report = run(session, provider, data.encode(), "csv")
+        assert lines(report) == [
+            'row 2: moc.0.practice_areas (column "ABP practice areas"): is required'
+        ]
+
+    def test_import_csv_suggests_the_practice_area_and_credit_type_meant(
+        self, session: Session, provider: str
+    ) -> None:
+        data = CSV_HEADER + (
+            "C1,Heart Failure Review,C,in_person,2030-05-01,2030-05-02,Boston,MA,02115,US,"
+            "https://example.org/c1,Yes,8,,yes,open,8,Medical Knowlege,General Internal Medicine,"
+            ",,\n"
+        )
+        report = run(session, provider, data.encode(), "csv")
+        assert lines(report) == [
+            'row 2: moc.0.credit_types.0 (column "ABIM credit types"): '
+            "'Medical Knowlege' is not a credit type of ABIM; did you mean 'MK' "
+            "(Medical Knowledge)?",
+            'row 2: moc.0.practice_areas.0 (column "ABIM practice areas"): '
+            "'General Internal Medicine' is not a practice area of ABIM; "
+            "did you mean 'Internal Medicine'?",
+        ]
+
     @pytest.mark.parametrize(
         ("data", "message"),
         [

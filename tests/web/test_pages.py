@@ -225,7 +225,7 @@ def query_of(href: str) -> dict[str, list[str]]:
 
 CREDITS = "AMA PRA Category 1 Credits™"
 CARDS = {
-    "A": ("Cardiology Update 2030", ACME, "Mar 1 – Mar 3, 2030", "Philadelphia, PA", "10", "Fee",
+    "A": ("Cardiology Update 2030", ACME, "Mar 1 – Mar 3, 2030", "Philadelphia, PA", "10", "Paid",
           [f"ABIM 10 points · {MK}, Patient Safety"]),
     "B": ("Heart Failure Masterclass", ACME, "Feb 10 – Feb 11, 2030", "New York, NY and online",
           "8", "Variable fee", [f"ABIM 8 points · {MK}"]),
@@ -234,18 +234,18 @@ CARDS = {
     "D": ("Pediatric Cardiology Grand Rounds", KIDS, "Jan 1 – Dec 31, 2030", "Boston, MA", "40",
           "Free", [f"ABP 40 points · {LLSA}", f"ABIM 40 points · {MK}"]),
     "E": ("Anesthesia Patient Safety Course", GAS, "Apr 10 – Apr 12, 2030", "Chicago, IL", "12",
-          "Fee", [f"ABA 12 points · Patient Safety, {LL}"]),
+          "Paid", [f"ABA 12 points · Patient Safety, {LL}"]),
     "F": ("Surgical Skills Podcast", CUTS, "Jan 1, 2030 – Jan 1, 2031", "Online", "1", "Free",
           ["ABS 1 point · Accredited CME"]),
-    "G": ("Nephrology Board Review", ACME, "May 1 – May 5, 2030", "Online", "30", "Fee",
+    "G": ("Nephrology Board Review", ACME, "May 1 – May 5, 2030", "Online", "30", "Paid",
           [f"ABIM 30 points · {MK}"]),
     "H": ("Cardiology Journal Club", ACME, "Jan 20 – Dec 20, 2030", "Online", "1", "Free",
           [f"ABIM 1 point · {MK}"]),
     "I": ("Sleep Medicine Essentials", GAS, "Jan 5 – Jun 30, 2030", "Online", "3", "Variable fee",
           [f"ABA 3 points · {LL}", f"ABIM 3 points · {MK}"]),
-    "J": ("Hospital Medicine Update", ACME, "Jun 15 – Jun 16, 2030", "Newark, NJ", "6", "Fee",
+    "J": ("Hospital Medicine Update", ACME, "Jun 15 – Jun 16, 2030", "Newark, NJ", "6", "Paid",
           [f"ABIM 6 points · {MK}"]),
-    "K": ("Critical Care Symposium", GAS, "Sep 9 – Sep 11, 2030", "Los Angeles, CA", "7", "Fee",
+    "K": ("Critical Care Symposium", GAS, "Sep 9 – Sep 11, 2030", "Los Angeles, CA", "7", "Paid",
           ["ABIM 7 points · Practice Assessment", f"ABA 7 points · {LL}"]),
     "M": (HTML_TITLE, ACME, "Feb 1 – Aug 1, 2030", "Online", "2", "Free",
           [f"ABIM 2 points · {MK}"]),
@@ -392,7 +392,9 @@ def test_this_search_as_json_is_the_same_query_on_the_api(client: TestClient, qu
     doc = get_page(client, f"/?{query}")
     href = link_by_text(doc, "This search as JSON").attrs["href"]
     assert urlsplit(href).path == "/api/v1/activities"
-    assert query_of(href) == parse_qs(query)
+    # The page's default order is not the API's (issue 16): the link names it.
+    page_default = {} if "sort=" in query or "q=" in query else {"sort": ["end"]}
+    assert query_of(href) == parse_qs(query) | page_default
     body = client.get(href).json()
     assert [key_of(h["id"]) for h in body["hits"]] == keys(doc)
     assert (
@@ -426,10 +428,12 @@ def sort_options(doc: Node) -> list[tuple[str, str, bool]]:
 def test_the_default_order_is_sent_empty_so_a_new_text_search_ranks_by_match(
     client: TestClient,
 ) -> None:
-    assert sort_options(get_page(client, "/"))[0] == ("", "Soonest first", True)
+    # Without words the page opens ending soonest (issue 16: starting soonest led with
+    # activities that started years ago); the API's default stays date.
+    assert sort_options(get_page(client, "/"))[0] == ("", "Ending soonest", True)
     with_text = sort_options(get_page(client, "/?q=cardiology"))
     assert with_text[0] == ("", "Best match", True)
-    assert ("date", "Soonest first", False) in with_text
+    assert ("date", "Starting soonest", False) in with_text
     # The form of "/" submitted with a new text: the empty sort means best match.
     doc = get_page(client, "/?q=cardiology&sort=&date_from=&radius_mi=50&registration=")
     assert (
@@ -470,9 +474,10 @@ def test_pagination_links_keep_the_search(client: TestClient) -> None:
 
 
 def problems(doc: Node) -> dict[str, str]:
+    """Each problem the page lists, by the parameter it is about (the words never name it)."""
     box = doc.find("div", cls="problems")
     assert box.attrs["role"] == "alert"
-    return {li.find("strong").text(): li.text() for li in box.find_all("li")}
+    return {li.attrs["data-field"]: li.text() for li in box.find_all("li")}
 
 
 def test_bad_parameters_are_listed_and_the_rest_still_searches(client: TestClient) -> None:
@@ -480,8 +485,8 @@ def test_bad_parameters_are_listed_and_the_rest_still_searches(client: TestClien
     assert response.status_code == 200
     doc = parse_html(response.text)
     assert problems(doc) == {
-        "board": "board: unknown value 'XYZ'",
-        "near": "near: must be a known US ZIP code or 'lat,lng'",
+        "board": "Board: “XYZ” is not one of the choices, so it was left out.",
+        "near": "Near (ZIP code): we do not know the place “99999”; enter a 5-digit US ZIP code.",
     }
     assert sorted(keys(doc)) == sorted(keys(get_page(client, "/?q=sleep")))
     assert doc.find("input", id="q").attrs["value"] == "sleep"
@@ -509,10 +514,11 @@ def test_a_bad_value_with_a_quote_drops_only_itself(client: TestClient) -> None:
     """repr() quotes X'Y with double quotes; the page once read the value back out of the
     message with a regular expression, missed, and dropped ABIM as well."""
     doc = get_page(client, "/?board=X%27Y&board=ABIM")
-    assert problems(doc) == {"board": 'board: unknown value "X\'Y"'}
+    assert problems(doc) == {"board": "Board: “X'Y” is not one of the choices, so it was left out."}
     assert checked(doc, "f-board-abim")
     assert heading_count(doc) == heading_count(get_page(client, "/?board=ABIM"))
-    assert query_of(link_by_text(doc, "This search as JSON").attrs["href"]) == {"board": ["ABIM"]}
+    json_query = query_of(link_by_text(doc, "This search as JSON").attrs["href"])
+    assert json_query == {"board": ["ABIM"], "sort": ["end"]}  # the page's default order
 
 
 @pytest.fixture
@@ -565,7 +571,7 @@ def test_seventy_filter_values_without_results_stay_a_small_page(
     assert len(response.content) < 300_000
     assert len(searches) == 1 + MAX_SUGGESTIONS
     doc = parse_html(response.text)
-    assert problems(doc) == {"state": f"state: at most {MAX_FILTER_VALUES} filter values in all"}
+    assert problems(doc) == {"state": f"State: at most {MAX_FILTER_VALUES} filter values in all."}
     assert len(doc.find("ul", cls="chips").find_all("li")) == MAX_FILTER_VALUES
 
 
@@ -892,6 +898,27 @@ def test_the_feed_escapes_titles_and_never_lists_hidden_activities(client: TestC
     assert "X" not in entry_keys(feed(client, "q=secrets"))
 
 
+def test_feed_updated_is_when_the_activity_last_changed(
+    client: TestClient, settings: Settings
+) -> None:
+    """Not its start date (in the future): a feed reader orders and refreshes by <updated>."""
+    engine = make_engine(settings.catalog_url())
+    with Session(engine) as session:
+        changed = {
+            key: get_public_activity(session, id_of(key), today=date.today()).updated_at
+            for key in ("C", "D")
+        }
+    engine.dispose()
+    root = feed(client, "board=ABP")
+    updated = {
+        key_of(e.find(f"{ATOM}link").attrib["href"].rsplit("/", 1)[1]):  # type: ignore[union-attr]
+        datetime.fromisoformat(e.findtext(f"{ATOM}updated") or "")
+        for e in root.iter(f"{ATOM}entry")
+    }
+    assert updated == {k: v.replace(microsecond=0) for k, v in changed.items()}
+    assert datetime.fromisoformat(root.findtext(f"{ATOM}updated") or "") == max(updated.values())
+
+
 # -- static files -----------------------------------------------------------------------------
 
 
@@ -928,6 +955,7 @@ def test_pages_load_scripts_and_styles_from_this_site_only(client: TestClient, u
 def test_a_card_names_the_board_by_its_usual_spelling() -> None:
     """ABPath is written ABPATH as a code; the card shows the display code (issue 14)."""
     hit = {
+        "id": "a1",
         "start_date": "2030-03-01",
         "end_date": "2030-03-01",
         "location": None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from catalog import migrate
 from catalog.db import make_engine, session_scope
 from catalog.providers import add_provider, create_key, revoke_keys
 from catalog.rules import parse_activity
-from catalog.service import upsert_activity
+from catalog.service import public_id, upsert_activity
 from tests.builders import make_record
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -164,3 +165,91 @@ def test_provider_pages_upload_xlsx_report(site: tuple[TestClient, dict[str, str
     after = import_counts(client)
     assert after == {"accepted": counted["accepted"] + 2, "rejected": counted["rejected"] + 2}
     assert "Not shown</strong>: not listed by provider" in partial
+
+
+def test_provider_preview_shows_a_hidden_listing_as_the_public_would_see_it(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = site
+    listings = sign_in(client, keys["acme"])
+    assert 'href="/provider/activities/HID"' in listings  # every listing opens its preview
+    assert 'href="/provider/activities/PUB"' in listings
+    hidden = client.get("/provider/activities/HID")
+    assert hidden.status_code == 200
+    assert hidden.headers["cache-control"] == "no-store"
+    assert "<h1>Staff Only Lipids</h1>" in hidden.text
+    assert "Preview: not shown publicly" in hidden.text
+    assert "not listed by provider" in hidden.text
+    assert 'class="board"' in hidden.text  # the public page's MOC section, from its template
+    shown = client.get("/provider/activities/PUB")
+    assert "Preview: shown publicly" in shown.text
+    assert "<h1>Public Lipid Course</h1>" in shown.text
+
+
+def test_provider_preview_never_makes_a_hidden_listing_public(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = site
+    hidden_id = public_id("acme", "HID")
+    anonymous = TestClient(client.app, base_url="http://testserver")
+    assert anonymous.get(f"/activities/{hidden_id}").status_code == 404
+    response = anonymous.get("/provider/activities/HID", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/provider/sign-in")
+    sign_in(client, keys["acme"])
+    assert client.get(f"/activities/{hidden_id}").status_code == 404  # signed in or not
+    assert client.get("/provider/activities/RIV").status_code == 404  # another provider's
+    assert "Rival Secret Course" not in client.get("/provider/activities/RIV").text
+    assert "Staff Only Lipids" not in client.get("/?q=lipids").text
+
+
+def test_provider_upload_redirects_so_a_reload_does_not_send_it_again(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = site
+    token = CSRF.search(sign_in(client, keys["acme"]))
+    assert token is not None
+    good = ["X1", "Uploaded Lipid Webinar", "EM", "online", "2030-01-01", "2030-06-30",
+            "https://example.org/x1", "free", 2, "no", 2, "MK", "Nephrology"]  # fmt: skip
+    files = {"file": ("batch.xlsx", xlsx_bytes([HEADER, good]), "application/octet-stream")}
+    counted = import_counts(client)
+    posted = client.post(
+        "/provider/upload", data={"csrf": token.group(1)}, files=files, follow_redirects=False
+    )
+    assert (posted.status_code, posted.headers["location"]) == (303, "/provider")
+    first = client.get("/provider").text
+    reloaded = client.get("/provider").text
+    for page in (first, reloaded):
+        assert "Import report: batch.xlsx" in page
+        assert "1 records: 1 accepted, 0 rejected." in page
+    assert import_counts(client)["accepted"] == counted["accepted"] + 1  # imported once
+
+
+def test_provider_upload_report_too_big_for_a_cookie_says_what_it_left_out(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = site
+    token = CSRF.search(sign_in(client, keys["acme"]))
+    assert token is not None
+    bad = [
+        [
+            f"B{n:04d}",
+            f"Broken Row {n}",
+            "EM",
+            "online",
+            "2030-01-01",
+            "2030-06-30",
+            "https://example.org/b",
+            "free",
+            2,
+            "yes",
+            2,
+            uuid.uuid4().hex,
+            "Nephrology",
+        ]
+        for n in range(400)
+    ]  # fmt: skip  (credit types that do not compress)
+    files = {"file": ("big.xlsx", xlsx_bytes([HEADER, *bad]), "application/octet-stream")}
+    page = client.post("/provider/upload", data={"csrf": token.group(1)}, files=files).text
+    assert "400 records: 0 accepted, 400 rejected." in page
+    assert "more problems are not listed here" in page
+    assert len(client.cookies.get("moc_upload_report") or "") < 4000
