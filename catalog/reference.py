@@ -106,6 +106,16 @@ class ContentOutline:
 
 
 @dataclass(frozen=True)
+class YearEnd:
+    """The day of the year by which a board needs completions reported to count that year."""
+
+    month: int
+    day: int
+    text: str
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
 class Board:
     code: str
     display_code: str
@@ -121,6 +131,8 @@ class Board:
     content_outline: ContentOutline | None = None
     # The specialty the board certifies (ABMS), for activities that name none.
     specialty: str | None = None
+    # When learners' completions must be reported to count that year (research.json).
+    year_end: YearEnd | None = None
     # Kinds of credit type that imply the general accredited-CME type (research.json).
     implying_kinds: tuple[str, ...] = ()
 
@@ -299,6 +311,12 @@ class _Research:
         rule = entry["rule"] if entry["status"] == CONFIRMED else "at_most"
         return PointsRule(rule, self.raw["points_rules"][rule], entry["status"], self.cite(entry))
 
+    def year_end(self, code: str) -> YearEnd | None:
+        entry = self.board(code).get("year_end")
+        if entry is None:
+            return None
+        return YearEnd(entry["month"], entry["day"], entry["text"], self.cite(entry))
+
     def unit(self, code: str) -> Unit:
         entry = self.board(code).get("unit", {"one": "credit", "many": "credits"})
         return Unit(entry["one"], entry["many"])
@@ -378,6 +396,7 @@ def _board(raw: dict[str, Any], research: _Research) -> Board:
         statement=research.statement(code),
         content_outline=research.outline(code),
         specialty=research.board(code).get("specialty", {}).get("code"),
+        year_end=research.year_end(code),
         implying_kinds=research.implying_kinds(),
     )
 

@@ -277,3 +277,24 @@ class Preview:
 def preview_of(public: bool, reasons: list[str]) -> Preview:
     """catalog.service.visibility's answer, split into reasons it is hidden and notes."""
     return Preview(public, [] if public else reasons, reasons if public else [])
+
+
+@dataclass(frozen=True)
+class YearEndShortcut:
+    """ "Can be done by Dec 31": the search limited to activities that start by the year's end,
+    with each board's own reporting day where the reference data has one."""
+
+    label: str
+    href: str
+    selected: bool
+    notes: list[str]
+
+
+def year_end_shortcut(
+    params: Params, query: SearchQuery, ref: Reference, today: date
+) -> YearEndShortcut:
+    end = date(today.year, 12, 31)
+    href = "/?" + query_string(params, date_to=end.isoformat(), page=None)
+    notes = [b.year_end.text for b in ref.active_boards() if b.year_end is not None]
+    label = f"Can be done by Dec 31, {end.year}"
+    return YearEndShortcut(label, href, query.date_to == end, notes)

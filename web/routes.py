@@ -45,6 +45,7 @@ from web.pages import (
     pagination,
     show_label,
     sort_options,
+    year_end_shortcut,
 )
 from web.statements import accreditation, accreditation_body, ics, json_ld, moc_statements
 from web.urls import query_string, without
@@ -117,6 +118,7 @@ def _search_context(request: Request, search: SearchService) -> dict[str, Any]:
     return {
         "query": query,
         "params": kept,
+        "year_end": year_end_shortcut(kept, query, ref, date.today()),
         "problems": problems,
         "result": result,
         "count": count_text(result.total),

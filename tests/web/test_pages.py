@@ -969,3 +969,20 @@ def test_a_card_names_the_board_by_its_usual_spelling() -> None:
         ],
     }  # fmt: skip
     assert card(hit, reference()).boards == [("ABPath", "2 points · Lifelong Learning (CME)")]
+
+
+def test_the_year_end_shortcut_keeps_the_search_and_names_the_boards_deadlines(
+    client: TestClient,
+) -> None:
+    doc = get_page(client, "/?board=ABIM&q=sleep")
+    year = date.today().year
+    link = doc.find("a", id="year-end")
+    assert link.text() == f"Can be done by Dec 31, {year}"
+    assert query_of(link.attrs["href"]) == {
+        "board": ["ABIM"], "q": ["sleep"], "date_to": [f"{year}-12-31"],
+    }  # fmt: skip
+    notes = [li.text() for li in doc.find("ul", cls="year-end-notes").find_all("li")]
+    assert any(n.startswith("ABP: providers report completions by December 1") for n in notes)
+    assert any(n.startswith("ABIM: providers report completions by December 31") for n in notes)
+    chosen = get_page(client, link.attrs["href"])
+    assert chosen.find("a", id="year-end").attrs["aria-current"] == "true"
