@@ -31,18 +31,21 @@ def _meilisearch_engines(meili: MeiliServer) -> tuple[MeilisearchEngine, Meilise
     return writer, MeilisearchEngine(meili.url, meili.search_key(index), index)
 
 
-@pytest.fixture(scope="session", params=["tantivy", "meilisearch"])
-def contract_service(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+def service_over(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    records: list[tuple[str, dict[str, Any]]],
+    providers: dict[str, str],
 ) -> Iterator[SearchService]:
-    """A SearchService over the fixture catalog, once per engine."""
-    tmp = tmp_path_factory.mktemp(f"contract-{request.param}")
+    """A SearchService over ``records`` written through the real path, on the engine the
+    fixture is parametrised with (Meilisearch: the session's live server, documented keys)."""
+    tmp = tmp_path_factory.mktemp(f"catalog-{request.param}")
     db = make_engine(f"sqlite:///{tmp / 'catalog.db'}")
     migrate.upgrade(db)
     with session_scope(db) as session:
-        for provider_id, name in PROVIDERS.items():
+        for provider_id, name in providers.items():
             add_provider(session, provider_id=provider_id, name=name)
-        for provider_id, record in FIXTURE:
+        for provider_id, record in records:
             upsert_activity(session, provider_id=provider_id, data=parse_activity(record))
     engine: SearchEngine
     reader: SearchEngine
@@ -51,12 +54,20 @@ def contract_service(
     else:
         engine, reader = _meilisearch_engines(request.getfixturevalue("meili"))
     rebuild_index(db, engine, Path(tmp / "sync.lock"))
-    yield SearchService(reader, provider_names=lambda ids: {i: PROVIDERS[i] for i in ids},
+    yield SearchService(reader, provider_names=lambda ids: {i: providers[i] for i in ids},
                         today=lambda: TODAY)  # fmt: skip
     if isinstance(engine, MeilisearchEngine):  # leave no test index behind
         engine.drop()
     engine.close()
     db.dispose()
+
+
+@pytest.fixture(scope="session", params=["tantivy", "meilisearch"])
+def contract_service(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SearchService]:
+    """A SearchService over the fixture catalog, once per engine."""
+    yield from service_over(request, tmp_path_factory, FIXTURE, PROVIDERS)
 
 
 class Search:
