@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+import orjson
 from fastapi import Request, Response
 from fastapi.encoders import jsonable_encoder
 
@@ -20,11 +20,9 @@ def cached_json(
     request: Request, payload: Any, *, media_type: str = "application/json"
 ) -> Response:
     """Serialise ``payload``; answer 304 when the client already holds this exact body."""
-    # Plain JSON values go straight to json.dumps; only other objects (dates, models) take
-    # jsonable_encoder, which walking a whole search page would make the slowest step.
-    body = json.dumps(
-        payload, default=jsonable_encoder, separators=(",", ":"), ensure_ascii=False
-    ).encode()
+    # orjson writes plain JSON values several times faster than json.dumps (a search page is
+    # ~30 KB of them); only other objects (models) take jsonable_encoder.
+    body = orjson.dumps(payload, default=jsonable_encoder)
     # Weak: the gzip middleware may serve the same content encoded, under the same tag.
     etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}

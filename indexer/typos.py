@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_ONE_TYPO = 150
 MAX_TWO_TYPOS = 50
@@ -54,6 +55,7 @@ def distance(word: str, token: str, limit: int, *, prefix: bool) -> int:
     return min(best, limit + 1) if prefix else min(previous[-1], limit + 1)
 
 
+@lru_cache(maxsize=65_536)  # highlighting asks the same pairs page after page
 def typo_cost(word: str, token: str, *, prefix: bool, budget: int | None = None) -> int | None:
     """The typos ``token`` costs as a match of ``word`` (0 for an exact or prefix match), or
     None when it is not a match within the word's budget (or ``budget``)."""

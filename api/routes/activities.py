@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from api.caching import NOT_MODIFIED, cached_json
 from api.deps import SearchDep, SessionDep
 from api.exports import EXPORT_FORMATS, export_stream, full_activities
-from api.params import RawSearchParamsDep, SearchQueryDep
+from api.params import SEARCH_OPENAPI, RawSearchParamsDep, SearchQueryDep
 from api.problems import problem
 from api.schemas import Problem, PublicActivity, SearchResponse, public_activity_json
 from catalog.errors import FieldError
@@ -26,7 +26,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/activities", response_model=SearchResponse, responses=NOT_MODIFIED | ERRORS)
+@router.get(
+    "/activities",
+    response_model=SearchResponse,
+    responses=NOT_MODIFIED | ERRORS,
+    openapi_extra=SEARCH_OPENAPI,
+)
 def search_activities(request: Request, query: SearchQueryDep, search: SearchDep) -> Response:
     """Search listed, current MOC activities with filters, facets, sorting and paging."""
     result = search.search(query)
@@ -82,7 +87,10 @@ def _export_responses(kind: str) -> dict[int | str, dict[str, Any]]:
 
 
 @router.get(
-    "/activities/export.csv", responses=_export_responses("csv"), response_class=StreamingResponse
+    "/activities/export.csv",
+    responses=_export_responses("csv"),
+    response_class=StreamingResponse,
+    openapi_extra=SEARCH_OPENAPI,
 )
 def export_csv(request: Request, search: SearchDep, raw: RawSearchParamsDep) -> Response:
     """Export every matching activity as CSV in the import layout (no paging).
@@ -96,6 +104,7 @@ def export_csv(request: Request, search: SearchDep, raw: RawSearchParamsDep) -> 
     "/activities/export.ndjson",
     responses=_export_responses("ndjson"),
     response_class=StreamingResponse,
+    openapi_extra=SEARCH_OPENAPI,
 )
 def export_ndjson(request: Request, search: SearchDep, raw: RawSearchParamsDep) -> Response:
     """Export every matching activity as NDJSON, one Activity per line (no paging).

@@ -180,7 +180,9 @@ class TantivyEngine:
     ) -> tuple[dict[int, float], list[int]]:
         """Exact great-circle test on the box's members: ({doc_num: miles} inside, outside)."""
         assert query.point is not None
-        found = searcher.search(box, limit=max(1, searcher.num_docs), count=False)
+        # Collecting allocates room for `limit` hits: ask for as many as the box holds.
+        members = searcher.search(box, limit=1, count=True).count
+        found = searcher.search(box, limit=max(1, members), count=False)
         addresses = [a for _, a in found.hits]
         if not addresses:
             return {}, []
