@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -280,6 +283,15 @@ def serve(
     with_demo: Annotated[
         bool, typer.Option("--demo", help="Load the demo catalog first if the catalog is empty.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes. With the embedded engine and more than one, a separate sync "
+            "process writes the index and the servers only read it.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the JSON API and the web pages."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
@@ -293,10 +305,34 @@ def serve(
     # Our request middleware logs each request once, as JSON: uvicorn's access log would add a
     # plain line per request, and its own log config plain-text startup lines, so both are off
     # and uvicorn's messages reach the JSON handler create_app installed.
-    uvicorn.run(
-        create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
-        access_log=False, log_config=None,
-    )  # fmt: skip
+    if workers == 1:
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+            access_log=False, log_config=None,
+        )  # fmt: skip
+        return
+    with _sync_process(settings):
+        # Each worker process builds its app from the environment (api.app:app_from_env).
+        os.environ["MOC_SYNC_IN_APP"] = "false"
+        uvicorn.run(
+            "api.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+            log_level=settings.log_level.lower(), access_log=False, log_config=None,
+        )  # fmt: skip
+
+
+@contextmanager
+def _sync_process(settings: Settings) -> Iterator[None]:
+    """With the embedded engine and several servers, one `moc-catalog sync` writes the index
+    (one writer per index directory); Meilisearch deployments run their own sync worker."""
+    if settings.search_engine != "tantivy" or not settings.sync_in_app:
+        yield
+        return
+    process = subprocess.Popen([sys.executable, "-m", "api.cli", "sync"])
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def _catalog_is_empty(engine: Engine) -> bool:

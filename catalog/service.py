@@ -14,7 +14,14 @@ from sqlmodel import Session
 from catalog import repository as repo
 from catalog.errors import ActivityNotFound, ProviderNotFound
 from catalog.models import Provider
-from catalog.schemas import ActivityIn, ActivityOut, ProviderRef
+from catalog.schemas import (
+    ActivityIn,
+    ActivityOut,
+    CommercialSupportIn,
+    LocationIn,
+    MocIn,
+    ProviderRef,
+)
 
 
 @dataclass
@@ -281,38 +288,33 @@ def indexable_activities(
 
 
 def activity_out(row: dict[str, Any]) -> ActivityOut:
-    """Turn a row from ``load_activity_rows`` into the public shape."""
+    """Turn a row from ``load_activity_rows`` into the public shape.
+
+    The catalog validated every field on the way in, so reading it back builds the models
+    without validating them again (a full reindex reads every activity: validation was a
+    quarter of its time).
+    """
     location = None
     if row["city"] is not None:
-        location = {
-            k: row[k] for k in ("venue", "city", "state", "postal_code", "country", "lat", "lng")
-        }
-    moc = [
-        {
-            k: reg[k]
-            for k in (
-                "board",
-                "points",
-                "credit_types",
-                "practice_areas",
-                "credit_claim_date",
-                "content_outline",
-            )
-        }
-        for reg in row["moc"]
-    ]
-    fields = {k: row[k] for k in ActivityIn.model_fields if k not in ("location", "moc")}
-    return ActivityOut.model_validate(
-        fields
-        | {
-            "location": location,
-            "moc": moc,
-            "id": row["id"],
-            "provider": ProviderRef(id=row["provider_id"], name=row["provider_name"]),
-            "created_at": _utc(row["created_at"]),
-            "updated_at": _utc(row["updated_at"]),
-        }
+        location = LocationIn.model_construct(**{k: row[k] for k in LOCATION_FIELDS})
+    moc = [MocIn.model_construct(**{k: reg[k] for k in MOC_FIELDS}) for reg in row["moc"]]
+    support = [CommercialSupportIn.model_construct(**s) for s in row["commercial_support"]]
+    fields = {k: row[k] for k in ActivityIn.model_fields if k not in NESTED_FIELDS}
+    return ActivityOut.model_construct(
+        **fields,
+        location=location,
+        moc=moc,
+        commercial_support=support,
+        id=row["id"],
+        provider=ProviderRef.model_construct(id=row["provider_id"], name=row["provider_name"]),
+        created_at=_utc(row["created_at"]),
+        updated_at=_utc(row["updated_at"]),
     )
+
+
+LOCATION_FIELDS = ("venue", "city", "state", "postal_code", "country", "lat", "lng")
+MOC_FIELDS = tuple(MocIn.model_fields)
+NESTED_FIELDS = ("location", "moc", "commercial_support")
 
 
 def _utc(moment: datetime) -> datetime:

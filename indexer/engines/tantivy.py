@@ -9,7 +9,6 @@ processes (a second writer gets EngineUnavailable and retries).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import threading
@@ -19,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import orjson
 import tantivy
 
 from catalog.synonyms import synonyms
@@ -223,7 +223,7 @@ class TantivyEngine:
 
     def _hit(self, searcher: Any, address: Any, distances: dict[int, float] | None) -> Hit:
         doc = searcher.doc(address)
-        hit: Hit = json.loads(doc.get_first("payload"))
+        hit: Hit = orjson.loads(doc.get_first("payload"))
         if distances is not None:
             num = searcher.fast_field_values("doc_num", [address])[0]
             hit["distance_mi"] = round(distances[num], 1)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+import orjson
 import tantivy
 
 from indexer.documents import fold
@@ -98,7 +98,7 @@ def to_tantivy(doc: dict[str, Any], boards: list[str], schema: Any) -> Any:
         "points_key": points_key(doc),
         "doc_num": doc_num(doc["id"]),
         "tie": doc["tie"],
-        "payload": json.dumps(doc["hit"], separators=(",", ":")).encode(),
+        "payload": orjson.dumps(doc["hit"]),
     }
     for name in TEXT_BOOSTS:
         fields[name] = doc[name]
