@@ -22,6 +22,7 @@ from catalog.db import make_engine, session_scope
 from catalog.providers import add_provider
 from catalog.rules import parse_activity
 from catalog.service import delete_activity, indexable_activities, upsert_activity
+from indexer import rebuild
 from indexer.engines.tantivy import TantivyEngine
 from indexer.errors import EngineUnavailable
 from indexer.query import parse_search
@@ -241,3 +242,19 @@ def test_stale_reader_process_sees_new_generation(db: Engine, tmp_path: Path) ->
     rebuild_index(db, writer, tmp_path / "sync.lock")
     assert indexed_titles(reader) == ["First", "Second"]
     assert os.path.exists(tmp_path / "index" / "CURRENT")
+
+
+def test_worker_processes_build_the_documents_a_rebuild_builds_itself(
+    db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large catalog's rebuild reads and builds documents in worker processes (real ones,
+    `python -m indexer.rebuild_worker`): windows in id order, none lost, none twice."""
+    write(db, *(make_record(provider_activity_id=f"W-{n:02d}", title=f"Window {n}")
+                for n in range(23)))  # fmt: skip
+    write(db, make_record(provider_activity_id="HIDDEN", listed=False))
+    monkeypatch.setattr(rebuild, "WINDOW", 5)  # five windows for two workers
+    with session_scope(db) as session:
+        here = [d for part in rebuild._documents_here(session) for d in part]
+        there = [d for part in rebuild._documents_in_processes(db, session) for d in part]
+    assert len(here) == 23
+    assert there == here
