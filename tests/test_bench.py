@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import parse_qs, urlsplit
 
 from catalog import migrate
 from catalog.db import make_engine, session_scope, sqlite_url
 from catalog.repository import count_activities
+from indexer.documents import TEXT_FIELDS
+from indexer.query import parse_search
+from indexer.vocabulary import FACET_FIELDS
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 def bench_module(name: str) -> ModuleType:
+    # Last on the path, so that bench/api.py never shadows the api package: bench scripts
+    # import their siblings (rotation, percentiles) by name.
+    if str(BENCH) not in sys.path:
+        sys.path.append(str(BENCH))
     spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
     assert spec
     assert spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -65,3 +75,26 @@ def test_import_bench_loads_every_record(tmp_path: Path) -> None:
     db.dispose()
     assert result["records"] == stored == manifest["activities"] == 300
     assert result["files"] == manifest["providers"]
+
+
+def test_rotation_holds_over_1000_distinct_typical_searches(tmp_path: Path) -> None:
+    rotation = bench_module("rotation")
+    searches = rotation.rotation()
+    paths = rotation.rotation_paths()
+    assert len(set(paths)) == len(paths) >= 1000
+    for params in searches:
+        query = parse_search(params)  # raises on any unknown or invalid parameter
+        assert query.q  # a word, and every facet group (no facets parameter)
+        assert "facets" not in params
+        assert "page" not in params  # a page past the last answers 422
+    assert rotation.rotation() == searches  # deterministic
+    assert rotation.write_paths(tmp_path / "paths.txt") == len(paths)
+    assert (tmp_path / "paths.txt").read_text().splitlines() == paths
+    for path in rotation.COMPARED:
+        parse_search(parse_qs(urlsplit(path).query))
+
+
+def test_datasette_copy_holds_every_field_our_search_filters_and_matches() -> None:
+    compare = bench_module("datasette_compare")
+    assert set(FACET_FIELDS.values()) <= set(compare.COLUMNS)
+    assert set(TEXT_FIELDS) <= set(compare.COLUMNS)
