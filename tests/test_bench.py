@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
+import shutil
+import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from catalog import migrate
 from catalog.db import make_engine, session_scope, sqlite_url
@@ -16,6 +24,7 @@ from catalog.repository import count_activities
 from indexer.documents import TEXT_FIELDS
 from indexer.query import parse_search
 from indexer.vocabulary import FACET_FIELDS
+from tests.reliability.live import unavailable
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -98,3 +107,58 @@ def test_datasette_copy_holds_every_field_our_search_filters_and_matches() -> No
     compare = bench_module("datasette_compare")
     assert set(FACET_FIELDS.values()) <= set(compare.COLUMNS)
     assert set(TEXT_FIELDS) <= set(compare.COLUMNS)
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """200 for every path but /missing (404); remembers the paths asked for."""
+
+    seen: set[str] = set()
+
+    def do_GET(self) -> None:
+        Recorder.seen.add(self.path)
+        self.send_response(404 if self.path == "/missing" else 200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_wrk_script_reads_the_paths_file_and_counts_non_2xx_as_errors(
+    tmp_path: Path, recorder: str
+) -> None:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        unavailable("the wrk script test needs wrk (Debian: apt-get install wrk)")
+    paths = ["/api/v1/activities?q=a", "/api/v1/activities?q=b", "/missing"]
+    (tmp_path / "paths.txt").write_text("\n".join(paths) + "\n")
+    lua = BENCH / "wrk_report.lua"
+    output = subprocess.run(
+        [wrk, "-t2", "-c2", "-d1s", "-s", str(lua), recorder],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PATHS_FILE": str(tmp_path / "paths.txt"),
+            "WRK_THREADS": "2",
+        },  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.search(r"^RESULT (.*)$", output, re.MULTILINE)
+    assert found, output
+    result = {k: float(v) for k, v in (pair.split("=") for pair in found.group(1).split())}
+    assert result["paths"] == 3
+    assert Recorder.seen == set(paths)
+    assert result["requests"] > 3
+    assert 0 < result["non2xx"] <= result["errors"]
+    assert result["non2xx"] < result["requests"]
