@@ -162,3 +162,32 @@ def test_wrk_script_reads_the_paths_file_and_counts_non_2xx_as_errors(
     assert result["requests"] > 3
     assert 0 < result["non2xx"] <= result["errors"]
     assert result["non2xx"] < result["requests"]
+
+
+def test_targets_mark_each_figure_met_or_not() -> None:
+    targets = bench_module("targets")
+    summary = {
+        "dataset": {"activities": 100_000},
+        "api_w1": {
+            "sequential": {"search": {"p50_ms": 4.0, "p95_ms": 12.0}, "ratio_p50": 3.0},
+            "search": {"rps": 510.0, "errors": 2.0},
+        },
+        "reindex": {"documents_per_s": 12_000, "peak_rss_mb": 400},
+    }
+    rows = {row.label: row for row in targets.figures(summary)}
+    assert rows["sequential search p50, 1 worker"].met is True
+    assert rows["sequential search p95, 1 worker"].met is False
+    assert rows["search p50 / healthz p50, same run, 1 worker"].met is True  # <= 3
+    assert rows["wrk -c32 rotation, 1 worker: req/s"].met is True
+    assert rows["wrk -c32 rotation, 1 worker: errors"].met is False
+    assert rows["rebuild (moc-catalog reindex)"].met is True
+    missing = rows["sequential search p99, 1 worker"]
+    assert (missing.value, missing.met) == (None, None)
+    assert rows["in-process search p95"].target == ""  # no target at 100k
+    at_1m = {
+        row.label: row for row in targets.figures(summary | {"dataset": {"activities": 10**6}})
+    }
+    assert at_1m["in-process search p95"].target == "<= 30 ms"
+    assert at_1m["sequential search p95, 1 worker"].target == "<= 50 ms"
+    assert at_1m["wrk -c32 rotation, 1 worker: req/s"].met is True  # >= 150
+    assert "not met" in targets.markdown(list(rows.values()))
