@@ -12,7 +12,8 @@ Steps: copy the public catalog (the documents our index serves, ended activities
 into DATA_DIR/datasette/public.db, with FTS5 over the text fields our search covers and
 indexes on the filter columns (timed); serve it with `datasette serve` and the catalog with
 `moc-catalog serve` at once, one process each on loopback; warm both up; then send the
-typical searches of bench/api.py (q + filters + facet groups, 20 hits a page) to both,
+five typical searches of bench/rotation.py's COMPARED (q + filters + facet groups, 20 hits a
+page; the ones the published ratios were measured on) to both,
 interleaved, sequentially over keep-alive HTTP. Prints result counts and p50/p95/p99 per
 query and side as a Markdown table, with our latency as a ratio of Datasette's (below 1:
 we are faster).
@@ -25,7 +26,6 @@ import hashlib
 import json
 import math
 import os
-import runpy
 import socket
 import sqlite3
 import subprocess
@@ -39,10 +39,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+from percentiles import percentile
+from rotation import COMPARED
 
 from catalog.db import make_engine, session_scope, sqlite_url
 from catalog.service import indexable_activities
-from indexer.documents import day_number, to_document
+from indexer.documents import TEXT_FIELDS, day_number, to_document
 from indexer.geo import EARTH_RADIUS_MI
 from indexer.query import SearchQuery, parse_search
 from indexer.text import query_words
@@ -51,8 +53,12 @@ from indexer.vocabulary import FACET_FIELDS, FACET_GROUPS
 HERE = Path(__file__).parent
 REQUIREMENTS = HERE / "requirements-datasette.txt"
 SIDES = ("ours", "datasette")
-# Facet groups whose document field holds a list: Datasette facets them with _facet_array.
-ARRAY_GROUPS = {"board", "credit_type", "practice_area", "specialty"}
+# Document fields holding a list: JSON arrays in public.db, so that Datasette's _facet_array
+# and __arraycontains work (_row stops on a list field not named here).
+ARRAY_COLUMNS = (
+    "boards", "credit_types", "practice_areas", "content_outlines", "specialties", "topics",
+)  # fmt: skip
+ARRAY_GROUPS = {group for group, field in FACET_FIELDS.items() if field in ARRAY_COLUMNS}
 # public.db's activities table: one row per public search document.
 COLUMNS = {
     "id": "text primary key",
@@ -71,18 +77,16 @@ COLUMNS = {
     "end_date": "text",
     "cme_credits": "real",
     "max_points": "real",
-    "boards": "text",  # JSON arrays, so Datasette's _facet_array and __arraycontains work
-    "credit_types": "text",
-    "practice_areas": "text",
-    "specialties": "text",
+    **dict.fromkeys(ARRAY_COLUMNS, "text"),
     "practice_text": "text",
     "specialty_text": "text",
+    "moc_text": "text",
     "lat": "real",
     "lng": "real",
     "url": "text",
 }
-# What our full-text search covers (indexer.documents.TEXT_FIELDS), in the same order.
-FTS_COLUMNS = ("title", "practice_text", "specialty_text", "provider_name", "description")
+# What our full-text search covers, in the same order.
+FTS_COLUMNS = TEXT_FIELDS
 INDEXED_COLUMNS = (
     "activity_type", "format", "fee", "registration", "state", "country", "provider_id",
     "start_date", "end_date", "lat",
@@ -135,10 +139,11 @@ def ensure_datasette(venv: Path) -> Path:
 def build_public_db(data_dir: Path, today: date, rebuild: bool) -> tuple[Path, float | None]:
     """Return public.db and its build time, or None when today's copy was reused.
 
-    The copy is dated in PRAGMA user_version: which activities have ended changes daily.
+    The copy is dated in PRAGMA user_version: which activities have ended changes daily. A copy
+    with other columns than COLUMNS (made by an older version of this script) is rebuilt too.
     """
     target = data_dir / "datasette" / "public.db"
-    if not rebuild and target.exists() and _built_on(target) == today.toordinal():
+    if not rebuild and target.exists() and _built_with(target) == (today.toordinal(), [*COLUMNS]):
         return target, None
     target.parent.mkdir(exist_ok=True)
     scratch = target.with_suffix(".tmp")
@@ -155,10 +160,13 @@ def build_public_db(data_dir: Path, today: date, rebuild: bool) -> tuple[Path, f
     return target, time.perf_counter() - started
 
 
-def _built_on(path: Path) -> int:
+def _built_with(path: Path) -> tuple[int, list[str]]:
+    """The day a public.db was built and its columns."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return int(conn.execute("pragma user_version").fetchone()[0])
+        day = int(conn.execute("pragma user_version").fetchone()[0])
+        columns = [row[1] for row in conn.execute("pragma table_info(activities)")]
+        return day, columns
     finally:
         conn.close()
 
@@ -201,7 +209,10 @@ def _row(doc: dict[str, Any]) -> tuple[Any, ...]:
         "cme_credits": hit["cme_credits"],
         "url": hit["url"],
     }
-    for name in ("boards", "credit_types", "practice_areas", "specialties"):
+    for name, value in flat.items():
+        if isinstance(value, list) and name not in ARRAY_COLUMNS:
+            raise SystemExit(f"document field {name} holds a list: add it to ARRAY_COLUMNS")
+    for name in ARRAY_COLUMNS:
         flat[name] = json.dumps(doc[name])
     return tuple(flat[name] for name in COLUMNS)
 
@@ -225,15 +236,6 @@ def count_rows(path: Path) -> int:
 
 
 # -- the queries ---------------------------------------------------------------------------
-
-
-def typical_searches() -> list[str]:
-    """The typical searches of bench/api.py, so both benchmarks measure the same thing.
-
-    Loaded by path: `bench/` is no package, and its api.py would shadow the api package.
-    """
-    searches: list[str] = runpy.run_path(str(HERE / "api.py"))["SEARCHES"]
-    return searches
 
 
 def make_plans(searches: Sequence[str], groups: Sequence[str], *, prefix: bool) -> list[Plan]:
@@ -435,11 +437,6 @@ def run_interleaved(
 # -- reporting -----------------------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def summarise(samples: dict[str, list[float]]) -> dict[str, Any]:
     out: dict[str, Any] = {
         side: {f"p{p}": round(percentile(samples[side], p), 2) for p in (50, 95, 99)}
@@ -464,7 +461,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
         counts = row.get("counts") or {"ours": "", "datasette": ""}
         lines.append(
             f"| {row['query']} | {counts['ours']} | {counts['datasette']} | {sides[0]} "
-            f"| {sides[1]} | {s['ratio_p50']:.2f} | {s['ratio_p95']:.2f} |"
+            f"| {sides[1]} | {s['ratio_p50']:.3f} | {s['ratio_p95']:.3f} |"
         )
     return "\n".join(lines)
 
@@ -498,6 +495,9 @@ def parse_args() -> argparse.Namespace:
     unknown = set(args.facets) - set(FACET_GROUPS)
     if unknown:
         parser.error(f"unknown facet groups: {', '.join(sorted(unknown))}")
+    missing = {*FACET_FIELDS.values(), *FTS_COLUMNS} - set(COLUMNS)
+    if missing:  # the search vocabulary grew: public.db must hold the new fields too
+        parser.error(f"COLUMNS lacks document fields {', '.join(sorted(missing))}")
     if not (args.data_dir / "catalog.db").exists():
         parser.error(f"{args.data_dir} holds no catalog.db: load and index a catalog first")
     return args
@@ -505,7 +505,7 @@ def parse_args() -> argparse.Namespace:
 
 def measure(args: argparse.Namespace, binary: Path, public_db: Path) -> list[dict[str, Any]]:
     """Serve both, check they agree on what is public, warm up, time; one row per query."""
-    plans = make_plans(typical_searches(), args.facets, prefix=args.search == "prefix")
+    plans = make_plans(COMPARED, args.facets, prefix=args.search == "prefix")
     ports = {side: free_port() for side in SIDES}
     servers = [
         start_ours(args.data_dir, ports["ours"]),

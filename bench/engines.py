@@ -52,7 +52,12 @@ REPO = BENCH.parent
 FETCHED = REPO / ".cache" / "meilisearch" / "1.21.0" / "meilisearch"
 CLI = [sys.executable, "-m", "api.cli"]
 sys.path.insert(0, str(BENCH))
-from search import FILTERS, WORDS, percentile  # noqa: E402
+from percentiles import percentile  # noqa: E402
+from rotation import FILTERS as ALL_FILTERS  # noqa: E402
+from rotation import WORDS as ALL_WORDS  # noqa: E402
+
+# The words and filters this comparison was published with (docs/benchmarks.md: 91 searches).
+WORDS, FILTERS = ALL_WORDS[:14], ALL_FILTERS[:5]
 
 
 def typical_searches() -> list[dict[str, list[str]]]:

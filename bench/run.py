@@ -1,18 +1,22 @@
 """Every benchmark at one size, from a reproducible dataset, with one summary.
 
     python bench/run.py --size 100k [--work var/bench] [--postgres-url postgresql://...]
-        [--connections 32] [--seconds 30] [--skip-datasette]
+        [--workers 1,2] [--requests 1000] [--connections 32] [--seconds 30]
+        [--write-rate 20] [--write-seconds 30] [--skip-datasette] [--skip-freshness]
 
 Steps, each in its own process so that its peak memory is its own:
   1. dataset   bench/dataset.py (skipped when the dataset directory exists and matches)
   2. import    bench/imports.py into a new SQLite catalog (and PostgreSQL with --postgres-url)
-  3. reindex   `moc-catalog reindex` of that catalog into the tantivy index
-  4. search    bench/search.py: typical queries in-process, one at a time
-  5. load      bench/api.py: wrk against `moc-catalog serve` (search mix and /healthz)
+  3. reindex   `moc-catalog reindex` of that catalog into the tantivy index (docs/s, peak RSS)
+  4. search    bench/search.py: typical searches in-process, one at a time
+  5. api-wN    bench/api.py against `moc-catalog serve --workers N`, for each N of --workers:
+               sequential searches beside /healthz, wrk over the rotation, server RSS
   6. datasette bench/datasette_compare.py: the same faceted full-text queries side by side
-Results go to <work>/run-<size>/results/*.json and the summary is printed at the end. A step
-whose result is already there is not run again (--fresh starts over), so an interrupted run
-can be resumed.
+  7. freshness bench/freshness.py: provider write -> searchable under steady writes
+Results go to <work>/run-<size>/results/*.json. A step whose result is already there is not
+run again (--fresh starts over), so an interrupted run can be resumed. At the end the figures
+of issue 17's target table are printed, each beside its target (those of 1M from --size 1m,
+else those of 100k) and marked met or not met.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from targets import figures, markdown
 
 BENCH = Path(__file__).resolve().parent
 PYTHON = sys.executable
@@ -91,12 +97,14 @@ def step_reindex(run: Path, results: Path) -> dict[str, Any]:
     if (results / "reindex.json").exists():
         return load(results / "reindex.json")
     done = measure([CLI, "reindex"], {"MOC_DATA_DIR": str(run), "MOC_LOG_LEVEL": "WARNING"})
-    found = re.search(r"indexed (\d+) activities", done.output)
-    documents = int(found.group(1)) if found else 0
+    found = re.search(r"indexed (\d+) activities in ([\d.]+)s", done.output)
+    documents, indexing = (int(found.group(1)), float(found.group(2))) if found else (0, 0.0)
     result = {
         "documents": documents,
-        "seconds": done.seconds,
+        "seconds": done.seconds,  # the whole command, start-up included
         "documents_per_s": round(documents / done.seconds),
+        # What the command reports: reading the catalog and indexing, without start-up.
+        "indexing_documents_per_s": round(documents / max(indexing, 0.1)),
         "peak_rss_mb": done.peak_rss_mb,
         "index_mb": folder_mb(run / "index"),
         "catalog_mb": round((run / "catalog.db").stat().st_size / 2**20),
@@ -105,8 +113,10 @@ def step_reindex(run: Path, results: Path) -> dict[str, Any]:
     return result
 
 
-def step_script(script: str, run: Path, results: Path, *extra: str) -> dict[str, Any]:
-    out = results / f"{Path(script).stem}.json"
+def step_script(
+    script: str, run: Path, results: Path, *extra: str, name: str | None = None
+) -> dict[str, Any]:
+    out = results / f"{name or Path(script).stem}.json"
     if out.exists():
         return load(out)
     measure([PYTHON, str(BENCH / script), "--data-dir", str(run), "--json", str(out), *extra])
@@ -127,9 +137,14 @@ def main() -> None:
     parser.add_argument("--size", required=True, help="10k, 100k, 1m or a number")
     parser.add_argument("--work", type=Path, default=Path("var/bench"))
     parser.add_argument("--postgres-url", help="an empty PostgreSQL database for the import")
+    parser.add_argument("--workers", default="1,2", help="server processes to measure, e.g. 1,2")
+    parser.add_argument("--requests", default="1000", help="sequential searches over HTTP")
     parser.add_argument("--connections", default="32")
-    parser.add_argument("--seconds", default="30")
+    parser.add_argument("--seconds", default="30", help="each wrk run")
+    parser.add_argument("--write-rate", default="20", help="provider writes a second")
+    parser.add_argument("--write-seconds", default="30")
     parser.add_argument("--skip-datasette", action="store_true")
+    parser.add_argument("--skip-freshness", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="delete an earlier run first")
     args = parser.parse_args()
     dataset = ensure_dataset(args.size, args.work)
@@ -144,13 +159,23 @@ def main() -> None:
         summary["import_postgresql"] = step_import(dataset, run, results, args.postgres_url)
     summary["reindex"] = step_reindex(run, results)
     summary["search"] = step_script("search.py", run, results, "--no-rebuild")
-    summary["load"] = step_script(
-        "api.py", run, results, "--connections", args.connections, "--seconds", args.seconds
-    )
+    for workers in args.workers.split(","):
+        summary[f"api_w{workers}"] = step_script(
+            "api.py", run, results, "--workers", workers, "--requests", args.requests,
+            "--connections", args.connections, "--seconds", args.seconds, name=f"api-w{workers}",
+        )  # fmt: skip
     if not args.skip_datasette:
         summary["datasette"] = step_script("datasette_compare.py", run, results)
+    if not args.skip_freshness:
+        summary["freshness"] = step_script(
+            "freshness.py", run, results, "--rate", args.write_rate, "--seconds", args.write_seconds
+        )
+    table = figures(summary)
+    summary["targets"] = [asdict(row) for row in table]
     save(results / "summary.json", summary)
-    print(json.dumps(summary, indent=2))
+    scale = "1M" if summary["dataset"]["activities"] >= 1_000_000 else "100k"
+    print(f"\nIssue 17, --size {args.size}, beside the targets at {scale} ({results}/*.json)\n")
+    print(markdown(table))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 
 Loads a demo catalog into the data directory when it is empty (SQLite), rebuilds the tantivy
 index (timed; --no-rebuild keeps the index bench/run.py built), then runs typical queries
-in-process, one at a time: a text query plus two filters plus every facet group. Prints
+in-process, one at a time: the searches of bench/rotation.py in turn (a word, a filter or two,
+an order or a page size, every facet group), each timed one distinct after 20 warm-up ones. Prints
 p50/p95/p99 in milliseconds and the process's peak RSS.
 """
 
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import resource
 import statistics
 import time
 from datetime import date
 from pathlib import Path
+
+from percentiles import percentile
+from rotation import rotation
 
 from catalog import migrate
 from catalog.db import make_engine, session_scope, sqlite_url
@@ -28,22 +31,6 @@ from indexer.engines.tantivy import TantivyEngine
 from indexer.query import parse_search
 from indexer.rebuild import rebuild_index
 from indexer.service import SearchService
-
-WORDS = ["cardiology", "pediatric", "surgery", "sleep", "review", "update", "oncology",
-         "grand rounds", "asthma", "heart failure", "anesthesia", "safety", "diabetes",
-         "pain"]  # fmt: skip
-FILTERS = [
-    {"board": ["ABIM"], "format": ["online"]},
-    {"fee": ["free"], "registration": ["open"]},
-    {"board": ["ABP", "ABA"], "activity_type": ["course"]},
-    {"format": ["in_person"], "date_from": ["2026-12-01"]},
-    {"near": ["10001"], "radius_mi": ["100"]},
-]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -69,10 +56,10 @@ def main() -> None:
         seconds = time.perf_counter() - started
         print(f"rebuild: {docs} documents in {seconds:.1f}s = {docs / seconds:.0f} docs/s")
     service = SearchService(engine)
-    rng = random.Random(1)
+    searches = rotation()
     timings, totals = [], []
     for i in range(args.queries + 20):
-        params = {"q": [rng.choice(WORDS)], **rng.choice(FILTERS)}
+        params = searches[i % len(searches)]
         started = time.perf_counter()
         result = service.search(parse_search(params))
         elapsed = (time.perf_counter() - started) * 1000
@@ -82,6 +69,7 @@ def main() -> None:
     summary = {
         "documents": engine.count(),
         "queries": len(timings),
+        "distinct": min(args.queries, len(searches)),
         "facet_groups": len(result.facets),
         "p50_ms": round(percentile(timings, 50), 1),
         "p95_ms": round(percentile(timings, 95), 1),
@@ -90,8 +78,9 @@ def main() -> None:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     print(
-        f"typical query (q + 2 filters + all {summary['facet_groups']} facet groups) over "
-        f"{summary['documents']} documents, {summary['queries']} runs: p50 {summary['p50_ms']} ms, "
+        f"typical query (q + filters + all {summary['facet_groups']} facet groups) over "
+        f"{summary['documents']} documents, {summary['queries']} runs "
+        f"({summary['distinct']} distinct): p50 {summary['p50_ms']} ms, "
         f"p95 {summary['p95_ms']} ms, p99 {summary['p99_ms']} ms, "
         f"mean hits {summary['mean_hits']}, peak RSS {summary['peak_rss_mb']} MB"
     )
