@@ -46,6 +46,9 @@ document.documentElement.classList.add("js");
   function remember() {
     const active = document.activeElement;
     const kept = { id: active && active.id, open: [] };
+    // Where the control sat on the screen: groups above it may shrink when the counts change,
+    // and the page should move with it rather than leave the reader somewhere else.
+    if (active && active !== document.body) kept.top = active.getBoundingClientRect().top;
     if (active && typeof active.selectionStart === "number") {
       try {
         kept.selection = [active.selectionStart, active.selectionEnd];
@@ -63,6 +66,9 @@ document.documentElement.classList.add("js");
       if (details) details.open = true;
     }
     const again = kept.id && document.getElementById(kept.id);
+    if (again && typeof kept.top === "number") {
+      window.scrollBy(0, again.getBoundingClientRect().top - kept.top);
+    }
     if (again && again !== document.activeElement) {
       again.focus({ preventScroll: true });
       if (kept.selection && typeof again.setSelectionRange === "function") {
