@@ -26,7 +26,9 @@ T = TypeVar("T")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # The method label's values: the client picks the method, so anything else is counted as
 # OTHER, or each made-up method would be a new series (unbounded /metrics, slow scrapes).
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
 
 
 class OutboxCollector(Collector):
