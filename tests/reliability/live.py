@@ -1,8 +1,9 @@
 """The real app served as a subprocess on a free loopback port, for the reliability tests.
 
-`serve()` runs `moc-catalog serve` (one uvicorn process, as deployed by default) or, with
-``workers`` > 1 or another ``http`` parser, `uvicorn api.app:app_from_env --factory --workers N`, with exactly the MOC_*
-environment given, waits for /healthz and stops the process (and any workers) on exit.
+`serve()` runs `moc-catalog serve [--workers N]` (one uvicorn process, as deployed by default)
+or, with another ``http`` parser, `uvicorn api.app:app_from_env --factory --workers N`, with
+exactly the MOC_* environment given, waits for /healthz and stops the process (and any workers,
+and the sync process `serve --workers` starts) on exit.
 Its output goes to a log file whose tail is quoted whenever something goes wrong.
 """
 
@@ -80,8 +81,9 @@ def run_cli(args: list[str], env: Mapping[str, str], timeout_s: float = 300.0) -
 
 
 def server_command(port: int, workers: int, http: str) -> list[str]:
-    if workers == 1 and http == "auto":
-        return [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port)]
+    if http == "auto":
+        serve = [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port)]
+        return serve + (["--workers", str(workers)] if workers > 1 else [])
     return [
         sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory",
         "--host", HOST, "--port", str(port), "--workers", str(workers),
