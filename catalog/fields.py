@@ -16,8 +16,12 @@ from catalog.errors import FieldError
 # A date, or a PARS-style datetime whose time part is ignored (2026-03-05T00:00:00).
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-# Control characters break exports and PostgreSQL refuses NUL; tabs and newlines are text.
+# Control characters break exports and PostgreSQL refuses NUL; in multi-line text (the
+# description) tabs and newlines are text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Single-line fields (titles, names, places, codes) take no control character at all: a lone
+# CR or a Unicode line break (NEL, U+2028/9) starts a new line in lenient .ics and CSV readers.
+NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 YEARS = (1990, 2100)
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
@@ -58,8 +62,9 @@ def as_text(
     pattern: re.Pattern[str] | None = None,
     pattern_hint: str = "",
     required_message: str = "is required",
+    multiline: bool = False,
 ) -> str | None:
-    """Read a trimmed string; blank counts as absent."""
+    """Read a trimmed string; blank counts as absent. One line unless ``multiline``."""
     if _blank(value):
         if required:
             p.add(at, required_message)
@@ -68,8 +73,10 @@ def as_text(
         p.add(at, "must be a string")
         return None
     text = value.strip()
-    if CONTROL.search(text):
+    if multiline and CONTROL.search(text):
         p.add(at, "must not contain control characters")
+    elif not multiline and NOT_ONE_LINE.search(text):
+        p.add(at, "must be one line, without control characters")
     elif len(text) < min_len:
         p.add(at, f"must be at least {min_len} characters")
     elif len(text) > max_len:
