@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -16,6 +16,7 @@ from api.examples import document_examples
 from api.limits import LimitsMiddleware, document_limits
 from api.metrics import Metrics
 from api.observability import RequestContextMiddleware, configure_logging
+from api.params import reject_repeated_parameters
 from api.problems import install_problem_handlers
 from api.proxies import ProxyHeadersMiddleware, TrustedProxies
 from api.routes import activities, catalog_info, health, provider_api
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # /docs and /redoc: install_api_docs, with assets from the package
         redoc_url=None,
+        dependencies=[Depends(reject_repeated_parameters)],
     )
     app.state.metrics = metrics
     install_problem_handlers(app)

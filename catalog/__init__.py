@@ -32,6 +32,7 @@ _HOMES = {
     "csv_header": "importers.csv_layout",
     "csv_row": "importers.csv_layout",
     "day_problem": "hints",
+    "decimal_number": "fields",
     "delete_activity": "service",
     "detect_format": "importers",
     "find_key_owner": "providers",
@@ -68,6 +69,7 @@ _HOMES = {
     "synonyms": "synonyms",
     "upsert_activity": "service",
     "visibility": "service",
+    "whole_number": "fields",
 }
 __all__ = sorted(_HOMES)
 __getattr__ = lazy_exports(__name__, _HOMES)
