@@ -21,6 +21,7 @@ from api.problems import install_problem_handlers
 from api.proxies import ProxyHeadersMiddleware, TrustedProxies
 from api.routes import activities, catalog_info, health, provider_api
 from api.search_metrics import SearchInstancesCollector
+from api.security_headers import SecurityHeadersMiddleware
 from api.settings import Settings
 from catalog import migrate
 from catalog.db import make_engine
@@ -95,8 +96,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.openapi = document_limits(app.openapi)  # type: ignore[method-assign]
     app.openapi = document_examples(app.openapi)  # type: ignore[method-assign]
     # Added innermost first: limits, gzip, CORS (so refusals carry CORS headers), then the
-    # request id, access log and latency metrics, and outermost the trusted proxies' client
-    # address and scheme, which every layer inside sees.
+    # request id, access log and latency metrics, the security headers (on every answer, its
+    # 500s included), and outermost the trusted proxies' client address and scheme, which
+    # every layer inside sees.
     app.add_middleware(LimitsMiddleware, settings=settings)
     # Level 6, not Starlette's 9: about the same size for JSON at a fraction of the CPU.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
@@ -104,6 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], max_age=3600
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ProxyHeadersMiddleware, proxies=TrustedProxies(settings.trusted_proxies))
     app.include_router(health.router)
     app.include_router(activities.router)
