@@ -1,13 +1,14 @@
 """Pages for providers: sign in with a key, see "My listings" as the public sees them, upload.
 
 Every form posts with a CSRF token; the session is a signed, HttpOnly, SameSite=Strict cookie
-that is re-checked against the key on every request (a revoked key ends its sessions).
+naming a session kept on the server, re-checked on every request: sign-out, its maximum age
+and revoking its key each end it.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -21,7 +22,6 @@ from catalog.db import session_scope
 from catalog.errors import ImportFileError
 from catalog.importers import detect_format, read_records
 from catalog.imports import ImportReport, import_records
-from catalog.providers import active_key_owner, find_key_owner, hash_key
 from catalog.reference import Reference, reference
 from catalog.schemas import ActivityOut
 from catalog.service import (
@@ -31,6 +31,7 @@ from catalog.service import (
     provider_accreditor,
     visibility,
 )
+from catalog.sessions import end_session, session_provider, start_session
 from indexer.documents import public_hit
 from web.deps import SessionDep, templates
 from web.pages import LIMITED_NOTE, Card, card, preview_of
@@ -58,11 +59,10 @@ def _secret(request: Request) -> bytes:
 
 
 def signed_in(request: Request, session: Session) -> ProviderSession | None:
-    """The provider signed in by the request's cookie, if its key is still active."""
-    current = read_session(_secret(request), request.cookies.get(SESSION_COOKIE))
-    if current is None or active_key_owner(session, current.key_hash) != current.provider_id:
-        return None
-    return current
+    """The provider signed in by the request's cookie, if its session is still live."""
+    session_id = read_session(_secret(request), request.cookies.get(SESSION_COOKIE))
+    provider_id = session_provider(session, session_id) if session_id else None
+    return ProviderSession(provider_id) if provider_id else None
 
 
 def _cookie(response: Response, request: Request, name: str, value: str) -> None:
@@ -85,27 +85,34 @@ def sign_in_page(request: Request, error: str | None = None) -> Response:
 @router.post("/sign-in")
 def sign_in(
     request: Request,
-    session: DbDep,
     key: Annotated[str, Form()],
     csrf: Annotated[str, Form()],
 ) -> Response:
-    """Check the key; on success set the session cookie and go to My listings."""
+    """Check the key; on success start a session, set its cookie and go to My listings."""
     if not check_csrf(_secret(request), request.cookies.get(PRE_COOKIE), csrf):
         return sign_in_page(request, "The form expired; please try again.")
-    provider_id = find_key_owner(session, key.strip())
-    if provider_id is None:
+    previous = read_session(_secret(request), request.cookies.get(SESSION_COOKIE))
+    with session_scope(request.app.state.engine, write=True) as session:
+        if previous:  # signing in again replaces this browser's session
+            end_session(session, previous)
+        session_id = start_session(session, key=key.strip(), max_age=timedelta(seconds=MAX_AGE_S))
+    if session_id is None:
         return sign_in_page(request, "That key is not valid or has been revoked.")
     response = RedirectResponse("/provider", status_code=303)
-    value = session_cookie(_secret(request), ProviderSession(provider_id, hash_key(key.strip())))
-    _cookie(response, request, SESSION_COOKIE, value)
+    _cookie(response, request, SESSION_COOKIE, session_cookie(_secret(request), session_id))
     return response
 
 
 @router.post("/sign-out")
 def sign_out(request: Request, csrf: Annotated[str, Form()]) -> Response:
-    """End the session."""
+    """End the session on the server, so that no copy of its cookie works any more."""
     response = RedirectResponse("/provider/sign-in", status_code=303)
-    if check_csrf(_secret(request), request.cookies.get(SESSION_COOKIE), csrf):
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if check_csrf(_secret(request), cookie, csrf):
+        session_id = read_session(_secret(request), cookie)
+        if session_id:
+            with session_scope(request.app.state.engine, write=True) as session:
+                end_session(session, session_id)
         response.delete_cookie(SESSION_COOKIE, path="/provider")
     return response
 

@@ -6,20 +6,24 @@ import io
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
+from sqlmodel import select
 
 from api.app import create_app
 from api.settings import Settings
 from catalog import migrate
 from catalog.db import make_engine, session_scope
+from catalog.models import SignInSession
 from catalog.providers import add_provider, create_key, revoke_keys
 from catalog.rules import parse_activity
 from catalog.service import public_id, upsert_activity
 from tests.builders import make_record
+from web.provider_session import MAX_AGE_S
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -253,3 +257,110 @@ def test_provider_upload_report_too_big_for_a_cookie_says_what_it_left_out(
     assert "400 records: 0 accepted, 400 rejected." in page
     assert "more problems are not listed here" in page
     assert len(client.cookies.get("moc_upload_report") or "") < 4000
+
+
+def session_cookie_of(client: TestClient) -> str:
+    value = client.cookies.get("moc_provider")
+    assert value
+    return value
+
+
+def with_cookie(client: TestClient, value: str) -> TestClient:
+    """Another browser holding a copy of a session cookie."""
+    other = TestClient(client.app, base_url="http://testserver")
+    other.cookies.set("moc_provider", value, path="/provider")
+    return other
+
+
+def sign_out(client: TestClient) -> None:
+    token = CSRF.search(client.get("/provider").text)
+    assert token is not None
+    response = client.post("/provider/sign-out", data={"csrf": token.group(1)},
+                           follow_redirects=False)  # fmt: skip
+    assert (response.status_code, response.headers["location"]) == (303, "/provider/sign-in")
+
+
+def test_provider_pages_copied_cookie_is_dead_after_sign_out(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    """Sign-out ends the session on the server: a copy of the cookie no longer signs in."""
+    client, keys = site
+    sign_in(client, keys["acme"])
+    copied = session_cookie_of(client)
+    thief = with_cookie(client, copied)
+    assert thief.get("/provider", follow_redirects=False).status_code == 200  # the copy works
+    sign_out(client)
+    assert client.get("/provider", follow_redirects=False).status_code == 303
+    response = thief.get("/provider", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/provider/sign-in")
+    assert thief.get("/provider/activities/HID", follow_redirects=False).status_code == 303
+
+
+def test_provider_pages_each_sign_in_is_its_own_session(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    """Two sign-ins with the same key get different cookies; ending one keeps the other."""
+    client, keys = site
+    other = TestClient(client.app, base_url="http://testserver")
+    sign_in(client, keys["acme"])
+    sign_in(other, keys["acme"])
+    assert session_cookie_of(client) != session_cookie_of(other)
+    sign_out(client)
+    assert other.get("/provider", follow_redirects=False).status_code == 200
+
+
+def test_provider_pages_session_ends_after_its_max_age(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    """A session older than MAX_AGE_S no longer works, even with its cookie kept."""
+    client, keys = site
+    sign_in(client, keys["acme"])
+    copied = session_cookie_of(client)
+    assert client.get("/provider", follow_redirects=False).status_code == 200
+    age_sessions(client, MAX_AGE_S + 1)
+    assert client.get("/provider", follow_redirects=False).status_code == 303
+    assert with_cookie(client, copied).get("/provider", follow_redirects=False).status_code == 303
+
+
+def age_sessions(client: TestClient, seconds: int) -> None:
+    """Move every stored session ``seconds`` into the past, as if that much time went by."""
+    engine = make_engine(str(client.app.state.settings.catalog_url()))  # type: ignore[attr-defined]
+    with session_scope(engine, write=True) as session:
+        for row in session.exec(select(SignInSession)):
+            row.created_at -= timedelta(seconds=seconds)
+            row.expires_at -= timedelta(seconds=seconds)
+            session.add(row)
+    engine.dispose()
+
+
+def test_provider_pages_revoked_key_ends_a_copied_session(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = site
+    sign_in(client, keys["acme"])
+    thief = with_cookie(client, session_cookie_of(client))
+    engine = make_engine(str(client.app.state.settings.catalog_url()))  # type: ignore[attr-defined]
+    with session_scope(engine) as session:
+        revoke_keys(session, provider_id="acme")
+    engine.dispose()
+    assert thief.get("/provider", follow_redirects=False).status_code == 303
+    # A new key signs in again; the old session stays ended.
+    with session_scope(make_engine(str(client.app.state.settings.catalog_url()))) as session:  # type: ignore[attr-defined]
+        new_key = create_key(session, provider_id="acme")
+    sign_in(client, new_key)
+    assert client.get("/provider", follow_redirects=False).status_code == 200
+    assert thief.get("/provider", follow_redirects=False).status_code == 303
+
+
+def test_provider_pages_forged_or_foreign_cookies_do_not_sign_in(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = site
+    sign_in(client, keys["acme"])
+    value = session_cookie_of(client)
+    sid, _, signature = value.rpartition("|")
+    for forged in [f"{sid}|{'A' * len(signature)}", f"x{sid}|{signature}", "acme", "", "a|b|c"]:
+        assert (
+            with_cookie(client, forged).get("/provider", follow_redirects=False).status_code == 303
+        )
+
