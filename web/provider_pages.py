@@ -2,7 +2,7 @@
 
 Every form posts with a CSRF token; the session is a signed, HttpOnly, SameSite=Strict cookie
 naming a session kept on the server, re-checked on every request: sign-out, its maximum age
-and revoking its key each end it.
+and revoking its key each end it. No page here may be stored by a cache (NoStoreMiddleware).
 """
 
 from __future__ import annotations
@@ -199,7 +199,6 @@ def preview(request: Request, session: DbDep, provider_activity_id: str) -> Resp
     accreditor = provider_accreditor(session, activity.provider.id)
     context = activity_context(request, activity, accreditor, shown)
     response = templates.TemplateResponse(request, "activity.html", context)
-    response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 

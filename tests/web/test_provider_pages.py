@@ -364,3 +364,40 @@ def test_provider_pages_forged_or_foreign_cookies_do_not_sign_in(
             with_cookie(client, forged).get("/provider", follow_redirects=False).status_code == 303
         )
 
+
+def test_every_provider_page_is_no_store(site: tuple[TestClient, dict[str, str]]) -> None:
+    """Pages under /provider list unlisted activities: no cache may keep any of them, nor
+    their redirects and error pages."""
+    client, keys = site
+    anonymous = TestClient(client.app, base_url="http://testserver")
+    answers = [
+        anonymous.get("/provider/sign-in"),
+        anonymous.get("/provider", follow_redirects=False),
+        anonymous.get("/provider/activities/HID", follow_redirects=False),
+        anonymous.post("/provider/sign-in", data={"key": keys["acme"], "csrf": "forged"}),
+        anonymous.post("/provider/sign-in", data={}),  # fields missing: an error page
+        anonymous.post("/provider/upload", files={"file": ("a.csv", b"x")}, follow_redirects=False),
+        anonymous.get("/provider/no-such-page"),
+    ]
+    token = CSRF.search(sign_in(client, keys["acme"]))
+    assert token is not None
+    answers += [
+        client.get("/provider"),
+        client.get("/provider/activities/HID"),
+        client.get("/provider/activities/RIV"),  # another provider's: not found
+        client.post("/provider/upload", data={"csrf": token.group(1)},
+                    files={"file": ("a.csv", b"not,a\nbatch,file\n")}, follow_redirects=False),
+        client.post("/provider/upload", content=b"x" * 30_000_000,
+                    headers={"content-type": "multipart/form-data; boundary=b"}),  # 413
+        client.post("/provider/sign-out", data={"csrf": token.group(1)}, follow_redirects=False),
+    ]  # fmt: skip
+    statuses = sorted({a.status_code for a in answers})
+    assert {200, 303, 404, 413} <= set(statuses), statuses
+    for answer in answers:
+        assert answer.headers.get("cache-control") == "no-store", (
+            answer.request.method,
+            answer.request.url.path,
+            answer.status_code,
+        )
+    # Public pages keep their own caching: /providers/{id} is not under /provider.
+    assert client.get("/providers/acme").headers.get("cache-control") != "no-store"
