@@ -109,7 +109,7 @@ def test_provider_pages_revoked_key_ends_session(site: tuple[TestClient, dict[st
     client, keys = site
     sign_in(client, keys["acme"])
     engine = make_engine(str(client.app.state.settings.catalog_url()))  # type: ignore[attr-defined]
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         revoke_keys(session, provider_id="acme")
     engine.dispose()
     assert client.get("/provider", follow_redirects=False).status_code == 303
@@ -340,13 +340,13 @@ def test_provider_pages_revoked_key_ends_a_copied_session(
     sign_in(client, keys["acme"])
     thief = with_cookie(client, session_cookie_of(client))
     engine = make_engine(str(client.app.state.settings.catalog_url()))  # type: ignore[attr-defined]
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         revoke_keys(session, provider_id="acme")
-    engine.dispose()
     assert thief.get("/provider", follow_redirects=False).status_code == 303
     # A new key signs in again; the old session stays ended.
-    with session_scope(make_engine(str(client.app.state.settings.catalog_url()))) as session:  # type: ignore[attr-defined]
+    with session_scope(engine, write=True) as session:
         new_key = create_key(session, provider_id="acme")
+    engine.dispose()
     sign_in(client, new_key)
     assert client.get("/provider", follow_redirects=False).status_code == 200
     assert thief.get("/provider", follow_redirects=False).status_code == 303
