@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
+from starlette.datastructures import UploadFile
 
 from catalog.db import session_scope
 from catalog.errors import ImportFileError
@@ -63,6 +65,16 @@ def signed_in(request: Request, session: Session) -> ProviderSession | None:
     session_id = read_session(_secret(request), request.cookies.get(SESSION_COOKIE))
     provider_id = session_provider(session, session_id) if session_id else None
     return ProviderSession(provider_id) if provider_id else None
+
+
+def _signed_in_first(request: Request) -> ProviderSession | None:
+    """The signed-in provider, checked before the body is read, in a session of its own that
+    is closed before then too (a slow upload holds no database connection)."""
+    with Session(request.app.state.engine) as session:
+        return signed_in(request, session)
+
+
+SignedInFirstDep = Annotated[ProviderSession | None, Depends(_signed_in_first)]
 
 
 def _cookie(response: Response, request: Request, name: str, value: str) -> None:
@@ -146,26 +158,39 @@ def _home(
 
 
 @router.post("/upload", response_class=HTMLResponse)
-def upload(
-    request: Request,
-    session: DbDep,
-    file: UploadFile,
-    csrf: Annotated[str, Form()],
-    partial: Annotated[bool, Form()] = False,
-) -> Response:
-    """Import a batch file and show its report above the listings."""
-    current = signed_in(request, session)
+async def upload(request: Request, current: SignedInFirstDep) -> Response:
+    """Import a batch file and show its report above the listings.
+
+    The form is read here, once the session is known to be live, not declared as parameters
+    (FastAPI reads those before any dependency): an upload without a session costs its
+    headers only.
+    """
     if current is None:
         return RedirectResponse("/provider/sign-in", status_code=303)
-    if not check_csrf(_secret(request), request.cookies.get(SESSION_COOKIE), csrf):
-        return _show_report(request, {"error": "The form expired; please try again."})
-    limit = request.app.state.settings.max_upload_bytes
-    data = file.file.read(limit + 1)
+    async with request.form(max_files=1, max_fields=10) as form:
+        file, csrf, partial = form.get("file"), form.get("csrf"), _ticked(form.get("partial"))
+        if not check_csrf(_secret(request), request.cookies.get(SESSION_COOKIE), _text(csrf)):
+            return _show_report(request, {"error": "The form expired; please try again."})
+        if not isinstance(file, UploadFile):
+            return _show_report(request, {"error": "Choose a file to upload."})
+        limit = request.app.state.settings.max_upload_bytes
+        data = await file.read(limit + 1)
     if len(data) > limit:
         report = {"error": f"The file is larger than {limit:,} bytes."}
     else:
-        report = _run_import(request, current.provider_id, file.filename or "", data, partial)
+        report = await run_in_threadpool(
+            _run_import, request, current.provider_id, file.filename or "", data, partial
+        )
     return _show_report(request, report)
+
+
+def _text(value: str | UploadFile | None) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _ticked(value: str | UploadFile | None) -> bool:
+    """A checkbox's value, read as FastAPI reads a bool form field."""
+    return isinstance(value, str) and value.lower() in {"1", "true", "on", "yes", "y", "t"}
 
 
 def _show_report(request: Request, report: dict[str, Any]) -> Response:

@@ -401,3 +401,43 @@ def test_every_provider_page_is_no_store(site: tuple[TestClient, dict[str, str]]
         )
     # Public pages keep their own caching: /providers/{id} is not under /provider.
     assert client.get("/providers/acme").headers.get("cache-control") != "no-store"
+
+
+def test_provider_upload_of_unstated_length_over_the_limit_is_413(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    """A chunked body is counted as the signed-in upload reads it, and refused past the limit."""
+    client, keys = site
+    token = CSRF.search(sign_in(client, keys["acme"]))
+    assert token is not None
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    limit = settings.max_upload_bytes + settings.max_body_bytes
+
+    def body() -> Iterator[bytes]:
+        yield (f'--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{token.group(1)}\r\n'
+               '--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
+               ).encode()  # fmt: skip
+        piece = b"X1,a title\n" * 100_000
+        for _ in range(limit // len(piece) + 1):
+            yield piece
+        yield b"\r\n--b--\r\n"
+
+    response = client.post("/provider/upload", content=body(),
+                           headers={"content-type": "multipart/form-data; boundary=b"})  # fmt: skip
+    assert response.status_code == 413
+    assert "The file is too large" in response.text
+    assert "2 activities" in client.get("/provider").text  # nothing imported
+
+
+def test_provider_upload_without_a_file_or_token_says_so(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = site
+    token = CSRF.search(sign_in(client, keys["acme"]))
+    assert token is not None
+    no_file = client.post("/provider/upload", data={"csrf": token.group(1)})
+    assert "Choose a file to upload." in no_file.text
+    files = {"file": ("a.csv", b"provider_activity_id\n")}
+    no_token = client.post("/provider/upload", files=files)
+    assert "The form expired; please try again." in no_token.text
+    assert "2 activities" in no_token.text  # nothing imported
