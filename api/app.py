@@ -31,6 +31,7 @@ from indexer.sync import BackgroundSync
 from web import provider_pages
 from web import routes as web_routes
 from web.deps import STATIC_DIR
+from web.no_store import NoStoreMiddleware
 
 DESCRIPTION = """
 Search CME activities registered for board Maintenance of Certification (MOC).
@@ -95,11 +96,12 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     app.openapi = document_limits(app.openapi)  # type: ignore[method-assign]
     app.openapi = document_examples(app.openapi)  # type: ignore[method-assign]
-    # Added innermost first: limits, gzip, CORS (so refusals carry CORS headers), then the
-    # request id, access log and latency metrics, the security headers (on every answer, its
-    # 500s included), and outermost the trusted proxies' client address and scheme, which
-    # every layer inside sees.
+    # Added innermost first: limits, no-store for the provider pages (their refusals too),
+    # gzip, CORS (so refusals carry CORS headers), then the request id, access log and
+    # latency metrics, the security headers (on every answer, its 500s included), and
+    # outermost the trusted proxies' client address and scheme, which every layer inside sees.
     app.add_middleware(LimitsMiddleware, settings=settings)
+    app.add_middleware(NoStoreMiddleware)
     # Level 6, not Starlette's 9: about the same size for JSON at a fraction of the CPU.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(

@@ -1,7 +1,9 @@
 """Request limits: body size (413), query string length (414) and per-client rate (429).
 
 A pure-ASGI middleware that answers before routing, so an oversized or throttled request
-costs no database or search work. Every refusal is problem+json.
+costs no database or search work. Every refusal is problem+json. A body whose length is not
+declared (chunked) is counted as the endpoint reads it, never buffered here: an endpoint
+that refuses a request first (a missing key, no session) never reads its body at all.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import MEDIA_TYPE, PROBLEM_REF, problem
@@ -96,13 +99,8 @@ class LimitsMiddleware:
         if declared is not None and declared > limit:
             await _too_large(limit)(scope, receive, send)
             return
-        if declared is None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
-            # No length given (chunked): read it here, within the limit, and replay it.
-            body, within = await _read_within(receive, limit)
-            if not within:
-                await _too_large(limit)(scope, receive, send)
-                return
-            receive = _replay(body, receive)
+        if declared is None:
+            receive = _counted(receive, limit)  # no length given (chunked)
         await self.app(scope, receive, send)
 
     @staticmethod
@@ -143,33 +141,24 @@ def _too_large(limit: int) -> Any:
     return problem(413, f"the request body is larger than {limit:,} bytes")
 
 
-async def _read_within(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
+def _counted(receive: Receive, limit: int) -> Receive:
+    """``receive`` that raises 413 as soon as the body read so far passes ``limit`` bytes.
+
+    The endpoint's error handling answers it (the HTTPException passes through FastAPI's
+    body parsing as it is), before anything of the response was sent.
+    """
     size = 0
-    while True:
+
+    async def counted() -> Message:
+        nonlocal size
         message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), True
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return b"", False
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise HTTPException(413, f"the request body is larger than {limit:,} bytes")
+        return message
 
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replayed
+    return counted
 
 
 UNAVAILABLE = "The catalog database is unavailable; try again after Retry-After (seconds)."
