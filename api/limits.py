@@ -62,10 +62,6 @@ class TokenBuckets:
             return wait
 
 
-def _networks(values: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(v, strict=False) for v in values]
-
-
 class LimitsMiddleware:
     """Refuse long query strings, oversized bodies and clients over their rate."""
 
@@ -74,7 +70,6 @@ class LimitsMiddleware:
         self.max_body = settings.max_body_bytes
         self.max_upload = settings.max_upload_bytes + settings.max_body_bytes  # form overhead
         self.max_query = settings.max_query_chars
-        self.proxies = _networks(settings.trusted_proxies)
         self.buckets = (
             TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
             if settings.rate_limit_per_minute > 0
@@ -108,35 +103,21 @@ class LimitsMiddleware:
             receive = _counted(receive, limit)  # no length given (chunked)
         await self.app(scope, receive, send)
 
-    def client_ip(self, scope: Scope) -> str | None:
-        """The client's IP: the peer's, or the nearest untrusted X-Forwarded-For hop.
+    @staticmethod
+    def client_ip(scope: Scope) -> str | None:
+        """The client's IP, as api.proxies resolved it (the peer's unless a trusted proxy
+        forwarded the request).
 
-        Peers without an IP address (a Unix socket, an in-process test client) are not
+        Clients without an IP address (a Unix socket, an in-process test client) are not
         limited: they would otherwise all share one bucket.
         """
         client = scope.get("client")
         if not client:
             return None
         try:
-            peer = ipaddress.ip_address(client[0])
+            return str(ipaddress.ip_address(client[0]))
         except ValueError:
             return None
-        if not self.proxies or not any(peer in net for net in self.proxies):
-            return str(peer)
-        hops = [
-            hop.strip()
-            for name, value in scope.get("headers", [])
-            if name == b"x-forwarded-for"
-            for hop in value.decode("latin-1").split(",")
-        ]
-        for hop in reversed(hops):
-            try:
-                address = ipaddress.ip_address(hop)
-            except ValueError:
-                break
-            if not any(address in net for net in self.proxies):
-                return str(address)
-        return str(peer)
 
 
 def _query_too_long(raw: bytes, limit: int) -> bool:

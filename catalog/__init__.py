@@ -31,6 +31,7 @@ _HOMES = {
     "csv_header": "importers.csv_layout",
     "csv_row": "importers.csv_layout",
     "day_problem": "hints",
+    "decimal_number": "fields",
     "delete_activity": "service",
     "end_session": "sessions",
     "detect_format": "importers",
@@ -69,6 +70,7 @@ _HOMES = {
     "synonyms": "synonyms",
     "upsert_activity": "service",
     "visibility": "service",
+    "whole_number": "fields",
 }
 __all__ = sorted(_HOMES)
 __getattr__ = lazy_exports(__name__, _HOMES)

@@ -35,6 +35,7 @@ from catalog.service import (
 )
 from catalog.sessions import end_session, session_provider, start_session
 from indexer.documents import public_hit
+from web.cookies import secure_cookie
 from web.deps import SessionDep, templates
 from web.pages import LIMITED_NOTE, Card, card, preview_of
 from web.provider_session import (
@@ -80,7 +81,7 @@ SignedInFirstDep = Annotated[ProviderSession | None, Depends(_signed_in_first)]
 def _cookie(response: Response, request: Request, name: str, value: str) -> None:
     response.set_cookie(
         name, value, max_age=MAX_AGE_S, httponly=True, samesite="strict",
-        secure=request.url.scheme == "https", path="/provider",
+        secure=secure_cookie(request), path="/provider",
     )  # fmt: skip
 
 
@@ -200,7 +201,7 @@ def _show_report(request: Request, report: dict[str, Any]) -> Response:
     value = report_cookie(_secret(request), jsonable_encoder(report))
     response.set_cookie(
         REPORT_COOKIE, value, max_age=REPORT_MAX_AGE_S, httponly=True, samesite="strict",
-        secure=request.url.scheme == "https", path="/provider",
+        secure=secure_cookie(request), path="/provider",
     )  # fmt: skip
     return response
 
