@@ -1,7 +1,8 @@
 """Request limits: body size (413), query string length (414) and per-client rate (429).
 
 A pure-ASGI middleware that answers before routing, so an oversized or throttled request
-costs no database or search work. Every refusal is problem+json. A body whose length is not
+costs no database or search work. Refusals are problem+json, except a body too large for a
+page (the provider upload form), which gets the site's error page. A body whose length is not
 declared (chunked) is counted as the endpoint reads it, never buffered here: an endpoint
 that refuses a request first (a missing key, no session) never reads its body at all.
 """
@@ -19,9 +20,10 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import MEDIA_TYPE, PROBLEM_REF, problem
+from api.problems import MEDIA_TYPE, PROBLEM_REF, answer, problem
 from api.settings import Settings
 
 # The two batch uploads have their own, larger limit (MOC_MAX_UPLOAD_BYTES).
@@ -97,7 +99,9 @@ class LimitsMiddleware:
         limit = self.max_upload if UPLOAD_PATHS.match(path) else self.max_body
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _too_large(limit)(scope, receive, send)
+            # The upload page's form answers with the site's page, the API with a problem.
+            detail = f"the request body is larger than {limit:,} bytes"
+            await answer(Request(scope), 413, detail)(scope, receive, send)
             return
         if declared is None:
             receive = _counted(receive, limit)  # no length given (chunked)
@@ -135,10 +139,6 @@ def _content_length(scope: Scope) -> int | None:
             text = value.decode("latin-1").strip()
             return int(text) if text.isdigit() else None
     return None
-
-
-def _too_large(limit: int) -> Any:
-    return problem(413, f"the request body is larger than {limit:,} bytes")
 
 
 def _counted(receive: Receive, limit: int) -> Receive:

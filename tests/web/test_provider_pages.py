@@ -429,6 +429,24 @@ def test_provider_upload_of_unstated_length_over_the_limit_is_413(
     assert "2 activities" in client.get("/provider").text  # nothing imported
 
 
+def test_provider_upload_of_declared_length_over_the_limit_is_the_sites_page(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    """A stated Content-Length over the limit is refused before the body is read, with the
+    site's error page (a person sent it from a form), not problem+json."""
+    client, keys = site
+    sign_in(client, keys["acme"])
+    response = client.post("/provider/upload", content=b"x" * 30_000_000,
+                           headers={"content-type": "multipart/form-data; boundary=b"})  # fmt: skip
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "The file is too large" in response.text
+    api = client.post("/api/v1/providers/acme/imports", content=b"x" * 30_000_000,
+                      headers={"authorization": f"Bearer {keys['acme']}"})  # fmt: skip
+    assert api.status_code == 413
+    assert api.headers["content-type"] == "application/problem+json"
+
+
 def test_provider_upload_without_a_file_or_token_says_so(
     site: tuple[TestClient, dict[str, str]],
 ) -> None:
