@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -16,9 +16,12 @@ from api.examples import document_examples
 from api.limits import LimitsMiddleware, document_limits
 from api.metrics import Metrics
 from api.observability import RequestContextMiddleware, configure_logging
+from api.params import reject_repeated_parameters
 from api.problems import install_problem_handlers
+from api.proxies import ProxyHeadersMiddleware, TrustedProxies
 from api.routes import activities, catalog_info, health, provider_api
 from api.search_metrics import SearchInstancesCollector
+from api.security_headers import SecurityHeadersMiddleware
 from api.settings import Settings
 from catalog import migrate
 from catalog.db import make_engine
@@ -28,6 +31,7 @@ from indexer.sync import BackgroundSync
 from web import provider_pages
 from web import routes as web_routes
 from web.deps import STATIC_DIR
+from web.no_store import NoStoreMiddleware
 
 DESCRIPTION = """
 Search CME activities registered for board Maintenance of Certification (MOC).
@@ -86,20 +90,26 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # /docs and /redoc: install_api_docs, with assets from the package
         redoc_url=None,
+        dependencies=[Depends(reject_repeated_parameters)],
     )
     app.state.metrics = metrics
     install_problem_handlers(app)
     app.openapi = document_limits(app.openapi)  # type: ignore[method-assign]
     app.openapi = document_examples(app.openapi)  # type: ignore[method-assign]
-    # Added innermost first: limits, gzip, CORS (so refusals carry CORS headers), then the
-    # request id, access log and latency metrics around everything.
+    # Added innermost first: limits, no-store for the provider pages (their refusals too),
+    # gzip, CORS (so refusals carry CORS headers), then the request id, access log and
+    # latency metrics, the security headers (on every answer, its 500s included), and
+    # outermost the trusted proxies' client address and scheme, which every layer inside sees.
     app.add_middleware(LimitsMiddleware, settings=settings)
+    app.add_middleware(NoStoreMiddleware)
     # Level 6, not Starlette's 9: about the same size for JSON at a fraction of the CPU.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], max_age=3600
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ProxyHeadersMiddleware, proxies=TrustedProxies(settings.trusted_proxies))
     app.include_router(health.router)
     app.include_router(activities.router)
     app.include_router(catalog_info.router)

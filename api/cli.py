@@ -308,11 +308,13 @@ def serve(
             demo(activities=DEMO_SIZE, seed=1)
     # Our request middleware logs each request once, as JSON: uvicorn's access log would add a
     # plain line per request, and its own log config plain-text startup lines, so both are off
-    # and uvicorn's messages reach the JSON handler create_app installed.
+    # and uvicorn's messages reach the JSON handler create_app installed. uvicorn's proxy
+    # headers are off too: it would believe X-Forwarded-* from 127.0.0.1 whatever
+    # MOC_TRUSTED_PROXIES says; the app applies that setting itself (api.proxies).
     if workers == 1:
         uvicorn.run(
             create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
-            access_log=False, log_config=None,
+            access_log=False, log_config=None, proxy_headers=False,
         )  # fmt: skip
         return
     with _sync_process(settings):
@@ -321,6 +323,7 @@ def serve(
         uvicorn.run(
             "api.app:app_from_env", factory=True, workers=workers, host=host, port=port,
             log_level=settings.log_level.lower(), access_log=False, log_config=None,
+            proxy_headers=False,
         )  # fmt: skip
 
 

@@ -1,7 +1,10 @@
 """Request limits: body size (413), query string length (414) and per-client rate (429).
 
 A pure-ASGI middleware that answers before routing, so an oversized or throttled request
-costs no database or search work. Every refusal is problem+json.
+costs no database or search work. Refusals are problem+json, except a body too large for a
+page (the provider upload form), which gets the site's error page. A body whose length is not
+declared (chunked) is counted as the endpoint reads it, never buffered here: an endpoint
+that refuses a request first (a missing key, no session) never reads its body at all.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import MEDIA_TYPE, PROBLEM_REF, problem
+from api.problems import MEDIA_TYPE, PROBLEM_REF, answer, problem
 from api.settings import Settings
 
 # The two batch uploads have their own, larger limit (MOC_MAX_UPLOAD_BYTES).
@@ -59,10 +64,6 @@ class TokenBuckets:
             return wait
 
 
-def _networks(values: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(v, strict=False) for v in values]
-
-
 class LimitsMiddleware:
     """Refuse long query strings, oversized bodies and clients over their rate."""
 
@@ -71,7 +72,6 @@ class LimitsMiddleware:
         self.max_body = settings.max_body_bytes
         self.max_upload = settings.max_upload_bytes + settings.max_body_bytes  # form overhead
         self.max_query = settings.max_query_chars
-        self.proxies = _networks(settings.trusted_proxies)
         self.buckets = (
             TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
             if settings.rate_limit_per_minute > 0
@@ -99,46 +99,29 @@ class LimitsMiddleware:
         limit = self.max_upload if UPLOAD_PATHS.match(path) else self.max_body
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _too_large(limit)(scope, receive, send)
+            # The upload page's form answers with the site's page, the API with a problem.
+            detail = f"the request body is larger than {limit:,} bytes"
+            await answer(Request(scope), 413, detail)(scope, receive, send)
             return
-        if declared is None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
-            # No length given (chunked): read it here, within the limit, and replay it.
-            body, within = await _read_within(receive, limit)
-            if not within:
-                await _too_large(limit)(scope, receive, send)
-                return
-            receive = _replay(body, receive)
+        if declared is None:
+            receive = _counted(receive, limit)  # no length given (chunked)
         await self.app(scope, receive, send)
 
-    def client_ip(self, scope: Scope) -> str | None:
-        """The client's IP: the peer's, or the nearest untrusted X-Forwarded-For hop.
+    @staticmethod
+    def client_ip(scope: Scope) -> str | None:
+        """The client's IP, as api.proxies resolved it (the peer's unless a trusted proxy
+        forwarded the request).
 
-        Peers without an IP address (a Unix socket, an in-process test client) are not
+        Clients without an IP address (a Unix socket, an in-process test client) are not
         limited: they would otherwise all share one bucket.
         """
         client = scope.get("client")
         if not client:
             return None
         try:
-            peer = ipaddress.ip_address(client[0])
+            return str(ipaddress.ip_address(client[0]))
         except ValueError:
             return None
-        if not self.proxies or not any(peer in net for net in self.proxies):
-            return str(peer)
-        hops = [
-            hop.strip()
-            for name, value in scope.get("headers", [])
-            if name == b"x-forwarded-for"
-            for hop in value.decode("latin-1").split(",")
-        ]
-        for hop in reversed(hops):
-            try:
-                address = ipaddress.ip_address(hop)
-            except ValueError:
-                break
-            if not any(address in net for net in self.proxies):
-                return str(address)
-        return str(peer)
 
 
 def _query_too_long(raw: bytes, limit: int) -> bool:
@@ -158,37 +141,24 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def _too_large(limit: int) -> Any:
-    return problem(413, f"the request body is larger than {limit:,} bytes")
+def _counted(receive: Receive, limit: int) -> Receive:
+    """``receive`` that raises 413 as soon as the body read so far passes ``limit`` bytes.
 
-
-async def _read_within(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
+    The endpoint's error handling answers it (the HTTPException passes through FastAPI's
+    body parsing as it is), before anything of the response was sent.
+    """
     size = 0
-    while True:
+
+    async def counted() -> Message:
+        nonlocal size
         message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), True
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return b"", False
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise HTTPException(413, f"the request body is larger than {limit:,} bytes")
+        return message
 
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replayed
+    return counted
 
 
 UNAVAILABLE = "The catalog database is unavailable; try again after Retry-After (seconds)."

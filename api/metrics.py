@@ -1,6 +1,7 @@
 """Prometheus metrics, in a registry per app (so tests can build several apps).
 
-Request latency per route template and status class, search latency, import record counts,
+Request latency per method, route template and status class (each a bounded set: no label
+takes a value the client chooses), search latency, import record counts,
 and the outbox depth and lag, read from the catalog on every scrape.
 """
 
@@ -23,6 +24,11 @@ from catalog.db import session_scope
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# The method label's values: the client picks the method, so anything else is counted as
+# OTHER, or each made-up method would be a new series (unbounded /metrics, slow scrapes).
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
 
 
 class OutboxCollector(Collector):
@@ -81,7 +87,9 @@ class Metrics:
         self.registry.register(self.outbox)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, f"{status // 100}xx").observe(seconds)
+        """``route`` must be a template of the app's (never the raw path): see route_template."""
+        label = method if method in METHODS else "OTHER"
+        self.requests.labels(label, route, f"{status // 100}xx").observe(seconds)
 
     def count_import(self, accepted: int, rejected: int) -> None:
         self.imports.labels("accepted").inc(accepted)

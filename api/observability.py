@@ -89,6 +89,12 @@ def route_template(scope: Scope) -> str:
     return template
 
 
+def client_address(scope: Scope) -> str | None:
+    """The client's address as api.proxies resolved it (None for a Unix socket)."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
 class RequestContextMiddleware:
     """Request id in and out, one access log line, latency metrics, unexpected errors logged."""
 
@@ -140,6 +146,7 @@ class RequestContextMiddleware:
                 extra={
                     "method": scope["method"],
                     "path": scope["path"],
+                    "client": client_address(scope),
                     "route": template,
                     "status": status,
                     "duration_ms": round(duration * 1000, 3),

@@ -1,4 +1,5 @@
-"""The public search parameters, documented for OpenAPI from the search vocabulary.
+"""The public search parameters, documented for OpenAPI from the search vocabulary, and the
+check that no route's single-valued parameter is given twice.
 
 FastAPI only documents them and checks their types; the real validation (codes against the
 reference data, ranges, combinations) is ``indexer.query.parse_search``, so every route
@@ -9,11 +10,17 @@ description and example.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import types
+from collections.abc import Iterator
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
-from indexer.query import SearchQuery, parse_search
+from catalog.errors import FieldError
+from indexer.errors import InvalidQuery
+from indexer.query import GIVEN_TWICE, SearchQuery, parse_search
 from indexer.vocabulary import PARAMS, Param
 
 # How OpenAPI documents each kind of parameter. FastAPI does not read them: the parser does,
@@ -69,3 +76,32 @@ def raw_search_params(request: Request) -> dict[str, list[str]]:
 
 SearchQueryDep = Annotated[SearchQuery, Depends(search_query)]
 RawSearchParamsDep = Annotated[dict[str, list[str]], Depends(raw_search_params)]
+
+
+async def reject_repeated_parameters(request: Request) -> None:
+    """Refuse a query parameter given twice where the route declares one value (every route
+    runs this): FastAPI would silently take the last. The search parameters are read raw, and
+    indexer.query refuses theirs the same way."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    given = request.query_params
+    repeated = [name for name in _single_valued(route.dependant) if len(given.getlist(name)) > 1]
+    if repeated:
+        raise InvalidQuery([FieldError(name, GIVEN_TWICE) for name in repeated])
+
+
+def _single_valued(dependant: Dependant) -> Iterator[str]:
+    """The query parameters that ``dependant`` and its dependencies declare as one value."""
+    for param in dependant.query_params:
+        if not _is_sequence(param.field_info.annotation):
+            yield param.alias
+    for inner in dependant.dependencies:
+        yield from _single_valued(inner)
+
+
+def _is_sequence(annotation: object) -> bool:
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return any(_is_sequence(arg) for arg in get_args(annotation))
+    return origin in (list, tuple, set, frozenset)

@@ -15,9 +15,16 @@ from catalog.errors import FieldError
 
 # A date, or a PARS-style datetime whose time part is ignored (2026-03-05T00:00:00).
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
-NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-# Control characters break exports and PostgreSQL refuses NUL; tabs and newlines are text.
+# Numbers are written in ASCII digits: \d, str.isdigit() and float() also take full-width
+# and other Unicode digits ("１２"), and isdigit() takes "²", which int() then refuses.
+NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+WHOLE_NUMBER = re.compile(r"[0-9]+")
+# Control characters break exports and PostgreSQL refuses NUL; in multi-line text (the
+# description) tabs and newlines are text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Single-line fields (titles, names, places, codes) take no control character at all: a lone
+# CR or a Unicode line break (NEL, U+2028/9) starts a new line in lenient .ics and CSV readers.
+NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Half of a UTF-16 pair on its own (JSON "\ud800", or such bytes decoded leniently): no text
 # can be encoded with one, so neither the database nor a response could take it.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -61,8 +68,9 @@ def as_text(
     pattern: re.Pattern[str] | None = None,
     pattern_hint: str = "",
     required_message: str = "is required",
+    multiline: bool = False,
 ) -> str | None:
-    """Read a trimmed string; blank counts as absent."""
+    """Read a trimmed string; blank counts as absent. One line unless ``multiline``."""
     if _blank(value):
         if required:
             p.add(at, required_message)
@@ -71,8 +79,10 @@ def as_text(
         p.add(at, "must be a string")
         return None
     text = value.strip()
-    if CONTROL.search(text):
+    if multiline and CONTROL.search(text):
         p.add(at, "must not contain control characters")
+    elif not multiline and NOT_ONE_LINE.search(text):
+        p.add(at, "must be one line, without control characters")
     elif len(text) < min_len:
         p.add(at, f"must be at least {min_len} characters")
     elif len(text) > max_len:
@@ -122,11 +132,21 @@ def _to_float(value: object) -> float | None:
     try:
         if isinstance(value, int | float):
             return float(value)
-        if isinstance(value, str) and NUMBER.match(value.strip()):
-            return float(value.strip())
+        if isinstance(value, str):
+            return decimal_number(value.strip())
     except OverflowError:
         return None
     return None
+
+
+def decimal_number(text: str) -> float | None:
+    """``text`` as a number when it is one in ASCII digits (12, -1.5, 2e3), else None."""
+    return float(text) if NUMBER.fullmatch(text) else None
+
+
+def whole_number(text: str, *, max_digits: int = 18) -> int | None:
+    """``text`` as an int when it is 1 to ``max_digits`` ASCII digits, else None."""
+    return int(text) if len(text) <= max_digits and WHOLE_NUMBER.fullmatch(text) else None
 
 
 def as_date(p: Problems, at: str, value: object, *, required: bool = True) -> date | None:

@@ -76,6 +76,22 @@ class ProviderKey(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
+class SignInSession(SQLModel, table=True):
+    """A provider signed in on the pages with a key (catalog.sessions).
+
+    The browser holds a random session id; only its SHA-256 hash is kept, as for keys. The
+    row is deleted at sign-out, and is dead once expired or once its key is revoked.
+    """
+
+    __tablename__ = "provider_session"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    provider_id: str = Field(foreign_key="provider.id", max_length=64)
+    key_hash: str = Field(foreign_key="provider_key.key_hash", index=True, max_length=64)
+    created_at: datetime = Field(sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp())
+
+
 class Activity(SQLModel, table=True):
     """One CME activity of one provider. ``id`` is the stable public id."""
 

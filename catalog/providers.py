@@ -127,17 +127,6 @@ def revoke_keys(
     return len(chosen)
 
 
-def active_key_owner(session: Session, key_hash: str) -> str | None:
-    """The provider of an unrevoked key given by its hash (a signed-in page session)."""
-    row = session.exec(
-        select(ProviderKey).where(
-            ProviderKey.key_hash == key_hash,
-            ProviderKey.revoked_at.is_(None),  # type: ignore[union-attr]
-        )
-    ).first()
-    return row.provider_id if row else None
-
-
 @dataclass(frozen=True)
 class ProviderSummary:
     """A provider as the operator lists it: who, which keys are active, how many activities."""

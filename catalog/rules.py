@@ -37,6 +37,9 @@ PROVIDER_ACTIVITY_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 ACCME_ACTIVITY_ID = re.compile(r"^[0-9]{1,12}$")
 US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 WHITESPACE = re.compile(r"\s")
+# A state, province or region outside the US: a name or code, never markup or a formula.
+REGION = re.compile(r"^[^\W_](?:[^\W_]|[ .'’-])*$")
+REGION_HINT = "letters, digits, spaces, . ' -"
 MAX_CREDITS = 1000.0
 # Fields the catalog adds; a record exported by us may carry them back in, and they are ignored.
 READ_ONLY_FIELDS = frozenset({"id", "provider", "created_at", "updated_at"})
@@ -104,8 +107,13 @@ def _activity_fields(
         ),
         "title": as_text(p, "title", raw.get("title"), min_len=3, max_len=300),
         "description": as_text(
-            p, "description", raw.get("description"), required=False, max_len=10_000
-        ),
+            p,
+            "description",
+            raw.get("description"),
+            required=False,
+            max_len=10_000,
+            multiline=True,
+        ),  # fmt: skip
         "start_date": as_date(p, "start_date", raw.get("start_date")),
         "end_date": as_date(p, "end_date", raw.get("end_date")),
         "cme_credits": as_number(p, "cme_credits", raw.get("cme_credits"), maximum=MAX_CREDITS),
@@ -248,6 +256,11 @@ def _url(p: Problems, value: object, *, required: bool) -> str | None:
     if not _is_web_url(text):
         p.add("url", "must be an absolute http or https URL")
         return None
+    if "@" in urlsplit(text).netloc:
+        # RFC 9110 4.2.4: http(s) URLs carry no userinfo; shown to physicians, it would leak
+        # a password or dress a link up as another site (https://trusted.org@evil.example).
+        p.add("url", "must not hold a user name or password (user:password@)")
+        return None
     return text
 
 
@@ -324,7 +337,12 @@ def _country(p: Problems, value: object, ref: Reference) -> str | None:
 
 def _state(p: Problems, value: object, country: str | None, ref: Reference) -> str | None:
     text = as_text(p, "location.state", value, required=False, max_len=64)
-    if text is None or country != "US":
+    if text is None:
+        return None
+    if country != "US":
+        if not REGION.match(text):
+            p.add("location.state", f"must be a region name or code ({REGION_HINT})")
+            return None
         return text
     if text.upper() not in ref.us_states:
         p.add("location.state", f"unknown US state {text!r}; expected a 2-letter code")

@@ -15,6 +15,7 @@ _HOMES = {
     "FLAGS": "vocabulary",
     "FORMAT_LABELS": "vocabulary",
     "FacetValue": "query",
+    "GIVEN_TWICE": "query",
     "FanOutSyncer": "sync",
     "Hit": "documents",
     "HitMoc": "documents",

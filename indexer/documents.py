@@ -123,7 +123,8 @@ def to_document(activity: ActivityOut, ref: Reference | None = None) -> dict[str
         "format": activity.format,
         "fee": activity.fee or "",
         "registration": activity.registration,
-        "state": loc.state if loc and loc.state else "",
+        # The state facet and filter are US state codes; a region elsewhere has no code there.
+        "state": loc.state if loc and loc.state and loc.country == "US" else "",
         "country": loc.country if loc else "",
         "boards": [m.board for m in activity.moc],
         "credit_types": [f"{m.board}:{c}" for m in activity.moc for c in m.credit_types],

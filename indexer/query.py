@@ -16,6 +16,7 @@ from functools import cache, cached_property
 from typing import Literal, cast
 
 from catalog.errors import FieldError
+from catalog.fields import decimal_number, whole_number
 from catalog.geo import resolve_point
 from catalog.hints import closest, day_problem, same_ignoring_case
 from catalog.reference import Reference, reference
@@ -45,8 +46,11 @@ MAX_LISTED = 6  # codes an error message lists at most
 # Filter values in one request, all parameters together: each one costs a term in every
 # facet count, and a page offers to drop each; a physician ticks a handful.
 MAX_FILTER_VALUES = 60
+# What a single-valued parameter given more than once gets, here and on every other route
+# (api.params): taking one of the values silently would answer another question.
+GIVEN_TWICE = "give this parameter once"
 WORD_CHAR = re.compile(r"[^\W_]")
-ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,7 @@ class _Reader:
     def one(self, name: str) -> str | None:
         raw = self.kept.get(name, [])
         if len(raw) > 1:
-            self.reject(name, "give this parameter once")
+            self.reject(name, GIVEN_TWICE)
             return None
         return raw[0].strip() if raw else None
 
@@ -332,11 +336,8 @@ class _Reader:
         text = self.one(name)
         if text is None:
             return None
-        try:
-            number = float(text)
-        except ValueError:
-            number = math.nan
-        if not low <= number <= high:
+        number = decimal_number(text)
+        if number is None or not low <= number <= high:
             self.reject(name, f"must be a number from {low:g} to {high:g}", text)
             return None
         return number
@@ -345,17 +346,18 @@ class _Reader:
         text = self.one(name)
         if text is None:
             return default
-        if not text.isdigit() or not low <= int(text) <= high:
+        number = whole_number(text)
+        if number is None or not low <= number <= high:
             self.reject(name, f"must be a whole number from {low} to {high}", text)
             return default
-        return int(text)
+        return number
 
     def day(self, name: str) -> date | None:
         text = self.one(name)
         if text is None:
             return None
         try:
-            if ISO_DAY.match(text):
+            if ISO_DAY.fullmatch(text):
                 return date.fromisoformat(text)
         except ValueError:
             pass
@@ -403,18 +405,19 @@ class _Reader:
         text = self.one("page")
         if text is None:
             return 1
-        if not text.isdigit() or int(text) < 1:
+        number = whole_number(text)
+        if number is None or number < 1:
             self.reject("page", "pages are numbered from 1", text)
             return 1
         last = last_page(per_page)
-        if int(text) > last:
+        if number > last:
             message = (
                 f"results past the {MAX_DEPTH:,}th are not paged: with per_page={per_page} the "
                 f"last page is {last:,}; narrow the search or use the export"
             )
             self.reject("page", message, text)
             return 1
-        return int(text)
+        return number
 
     def text(self) -> str | None:
         q = self.one("q")

@@ -160,6 +160,21 @@ def test_api_and_sync_get_different_meilisearch_keys(services: dict[str, dict[st
     assert sync_key["name"] == "MEILI_ADMIN_KEY"
 
 
+def test_api_trusts_the_proxies_the_operator_names(services: dict[str, dict[str, Any]]) -> None:
+    """Behind the load balancer every client would share its rate-limit bucket and provider
+    cookies would lose Secure: the balancer must be named, so the variable is required."""
+    api = services["api"]
+    trusted = REQUIRED_VAR.fullmatch(str(api["environment"].get("MOC_TRUSTED_PROXIES", "")))
+    assert trusted, "api.MOC_TRUSTED_PROXIES is not taken from a ${VAR:?message} variable"
+    assert trusted["name"] == "MOC_TRUSTED_PROXIES"
+    # `serve` turns uvicorn's own proxy handling off (it trusts 127.0.0.1 whatever the
+    # setting says); a bare `uvicorn` command line would keep it on.
+    assert api["command"][:2] == ["moc-catalog", "serve"]
+    deploy = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert "`MOC_TRUSTED_PROXIES`" in deploy
+    assert "uvicorn api.app" not in deploy
+
+
 def test_secrets_come_from_required_variables(services: dict[str, dict[str, Any]]) -> None:
     seen: set[str] = set()
     for name, service in services.items():
@@ -257,6 +272,7 @@ def test_docker_compose_accepts_the_file() -> None:
     """`compose config -q` with dummy secrets: validates the file without a Docker engine."""
     assert COMPOSE_COMMAND is not None, "CI must have docker-compose (.ci/run installs it)"
     env = dict(os.environ) | dict.fromkeys(SECRETS, "dummy-value-0123456789")
+    env["MOC_TRUSTED_PROXIES"] = '["10.0.0.0/8"]'
     done = subprocess.run(
         [*COMPOSE_COMMAND, "-f", str(COMPOSE), "config", "-q"],
         cwd=ROOT,

@@ -7,6 +7,7 @@ tests/test_public_surface.py).
 from catalog.surface import lazy_exports
 
 _HOMES = {
+    "NoStoreMiddleware": "no_store",
     "STATIC_DIR": "deps",
     "error_page": "errors",
     "page_text": "errors",

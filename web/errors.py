@@ -21,6 +21,7 @@ BY_ERROR: dict[type[Exception], tuple[str, str]] = {
 BY_STATUS: dict[int, tuple[str, str]] = {
     404: ("Page not found", "Check the address and try again."),
     405: ("This page cannot do that", "Go back and try again from the page itself."),
+    413: ("The file is too large", "Go back and send a smaller file, or split it in two."),
     422: ("Something in the address is wrong", "Go back and try again."),
     503: (
         "The catalog is unavailable",

@@ -1,25 +1,28 @@
 """Pages for providers: sign in with a key, see "My listings" as the public sees them, upload.
 
 Every form posts with a CSRF token; the session is a signed, HttpOnly, SameSite=Strict cookie
-that is re-checked against the key on every request (a revoked key ends its sessions).
+naming a session kept on the server, re-checked on every request: sign-out, its maximum age
+and revoking its key each end it. No page here may be stored by a cache (NoStoreMiddleware).
 """
 
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
+from starlette.datastructures import UploadFile
 
+from catalog.db import session_scope
 from catalog.errors import ImportFileError
 from catalog.importers import EXTENSIONS, format_of_name, read_records
 from catalog.imports import ImportReport, run_import
-from catalog.providers import active_key_owner, find_key_owner, hash_key
 from catalog.reference import Reference, reference
 from catalog.schemas import ActivityOut
 from catalog.service import (
@@ -29,7 +32,9 @@ from catalog.service import (
     provider_accreditor,
     visibility,
 )
+from catalog.sessions import end_session, session_provider, start_session
 from indexer.documents import public_hit
+from web.cookies import secure_cookie
 from web.deps import SessionDep, templates
 from web.pages import LIMITED_NOTE, Card, card, preview_of
 from web.provider_session import (
@@ -56,17 +61,26 @@ def _secret(request: Request) -> bytes:
 
 
 def signed_in(request: Request, session: Session) -> ProviderSession | None:
-    """The provider signed in by the request's cookie, if its key is still active."""
-    current = read_session(_secret(request), request.cookies.get(SESSION_COOKIE))
-    if current is None or active_key_owner(session, current.key_hash) != current.provider_id:
-        return None
-    return current
+    """The provider signed in by the request's cookie, if its session is still live."""
+    session_id = read_session(_secret(request), request.cookies.get(SESSION_COOKIE))
+    provider_id = session_provider(session, session_id) if session_id else None
+    return ProviderSession(provider_id) if provider_id else None
+
+
+def _signed_in_first(request: Request) -> ProviderSession | None:
+    """The signed-in provider, checked before the body is read, in a session of its own that
+    is closed before then too (a slow upload holds no database connection)."""
+    with Session(request.app.state.engine) as session:
+        return signed_in(request, session)
+
+
+SignedInFirstDep = Annotated[ProviderSession | None, Depends(_signed_in_first)]
 
 
 def _cookie(response: Response, request: Request, name: str, value: str) -> None:
     response.set_cookie(
         name, value, max_age=MAX_AGE_S, httponly=True, samesite="strict",
-        secure=request.url.scheme == "https", path="/provider",
+        secure=secure_cookie(request), path="/provider",
     )  # fmt: skip
 
 
@@ -83,27 +97,34 @@ def sign_in_page(request: Request, error: str | None = None) -> Response:
 @router.post("/sign-in")
 def sign_in(
     request: Request,
-    session: DbDep,
     key: Annotated[str, Form()],
     csrf: Annotated[str, Form()],
 ) -> Response:
-    """Check the key; on success set the session cookie and go to My listings."""
+    """Check the key; on success start a session, set its cookie and go to My listings."""
     if not check_csrf(_secret(request), request.cookies.get(PRE_COOKIE), csrf):
         return sign_in_page(request, "The form expired; please try again.")
-    provider_id = find_key_owner(session, key.strip())
-    if provider_id is None:
+    previous = read_session(_secret(request), request.cookies.get(SESSION_COOKIE))
+    with session_scope(request.app.state.engine, write=True) as session:
+        if previous:  # signing in again replaces this browser's session
+            end_session(session, previous)
+        session_id = start_session(session, key=key.strip(), max_age=timedelta(seconds=MAX_AGE_S))
+    if session_id is None:
         return sign_in_page(request, "That key is not valid or has been revoked.")
     response = RedirectResponse("/provider", status_code=303)
-    value = session_cookie(_secret(request), ProviderSession(provider_id, hash_key(key.strip())))
-    _cookie(response, request, SESSION_COOKIE, value)
+    _cookie(response, request, SESSION_COOKIE, session_cookie(_secret(request), session_id))
     return response
 
 
 @router.post("/sign-out")
 def sign_out(request: Request, csrf: Annotated[str, Form()]) -> Response:
-    """End the session."""
+    """End the session on the server, so that no copy of its cookie works any more."""
     response = RedirectResponse("/provider/sign-in", status_code=303)
-    if check_csrf(_secret(request), request.cookies.get(SESSION_COOKIE), csrf):
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if check_csrf(_secret(request), cookie, csrf):
+        session_id = read_session(_secret(request), cookie)
+        if session_id:
+            with session_scope(request.app.state.engine, write=True) as session:
+                end_session(session, session_id)
         response.delete_cookie(SESSION_COOKIE, path="/provider")
     return response
 
@@ -137,26 +158,39 @@ def _home(
 
 
 @router.post("/upload", response_class=HTMLResponse)
-def upload(
-    request: Request,
-    session: DbDep,
-    file: UploadFile,
-    csrf: Annotated[str, Form()],
-    partial: Annotated[bool, Form()] = False,
-) -> Response:
-    """Import a batch file and show its report above the listings."""
-    current = signed_in(request, session)
+async def upload(request: Request, current: SignedInFirstDep) -> Response:
+    """Import a batch file and show its report above the listings.
+
+    The form is read here, once the session is known to be live, not declared as parameters
+    (FastAPI reads those before any dependency): an upload without a session costs its
+    headers only.
+    """
     if current is None:
         return RedirectResponse("/provider/sign-in", status_code=303)
-    if not check_csrf(_secret(request), request.cookies.get(SESSION_COOKIE), csrf):
-        return _show_report(request, {"error": "The form expired; please try again."})
-    limit = request.app.state.settings.max_upload_bytes
-    data = file.file.read(limit + 1)
+    async with request.form(max_files=1, max_fields=10) as form:
+        file, csrf, partial = form.get("file"), form.get("csrf"), _ticked(form.get("partial"))
+        if not check_csrf(_secret(request), request.cookies.get(SESSION_COOKIE), _text(csrf)):
+            return _show_report(request, {"error": "The form expired; please try again."})
+        if not isinstance(file, UploadFile):
+            return _show_report(request, {"error": "Choose a file to upload."})
+        limit = request.app.state.settings.max_upload_bytes
+        data = await file.read(limit + 1)
     if len(data) > limit:
         report = {"error": f"The file is larger than {limit:,} bytes."}
     else:
-        report = _run_import(request, current.provider_id, file.filename or "", data, partial)
+        report = await run_in_threadpool(
+            _run_import, request, current.provider_id, file.filename or "", data, partial
+        )
     return _show_report(request, report)
+
+
+def _text(value: str | UploadFile | None) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _ticked(value: str | UploadFile | None) -> bool:
+    """A checkbox's value, read as FastAPI reads a bool form field."""
+    return isinstance(value, str) and value.lower() in {"1", "true", "on", "yes", "y", "t"}
 
 
 def _show_report(request: Request, report: dict[str, Any]) -> Response:
@@ -166,7 +200,7 @@ def _show_report(request: Request, report: dict[str, Any]) -> Response:
     value = report_cookie(_secret(request), jsonable_encoder(report))
     response.set_cookie(
         REPORT_COOKIE, value, max_age=REPORT_MAX_AGE_S, httponly=True, samesite="strict",
-        secure=request.url.scheme == "https", path="/provider",
+        secure=secure_cookie(request), path="/provider",
     )  # fmt: skip
     return response
 
@@ -190,7 +224,6 @@ def preview(request: Request, session: DbDep, provider_activity_id: str) -> Resp
     accreditor = provider_accreditor(session, activity.provider.id)
     context = activity_context(request, activity, accreditor, shown)
     response = templates.TemplateResponse(request, "activity.html", context)
-    response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 

@@ -1,9 +1,10 @@
 """Provider sign-in for the pages: a signed, HttpOnly, SameSite cookie, and CSRF tokens.
 
-The cookie holds the provider id and the hash of the key used to sign in, signed with an
-HMAC; every request re-checks that the key is still active, so revoking a key signs its
-sessions out. Forms carry a CSRF token derived from the session (or, before sign-in, from a
-random cookie: double submit), compared in constant time.
+The cookie holds the id of a session kept on the server (catalog.sessions), signed with an
+HMAC so that a forged one costs no database look-up. The server ends the session at
+sign-out, after MAX_AGE_S, or when its key is revoked; a copy of the cookie dies with it.
+Forms carry a CSRF token derived from the session cookie (or, before sign-in, from a random
+cookie: double submit), compared in constant time.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ MAX_AGE_S = 8 * 3600
 @dataclass(frozen=True)
 class ProviderSession:
     provider_id: str
-    key_hash: str
 
 
 def _sign(secret: bytes, value: str) -> str:
@@ -30,19 +30,18 @@ def _sign(secret: bytes, value: str) -> str:
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
-def session_cookie(secret: bytes, session: ProviderSession) -> str:
-    value = f"{session.provider_id}|{session.key_hash}"
-    return f"{value}|{_sign(secret, value)}"
+def session_cookie(secret: bytes, session_id: str) -> str:
+    return f"{session_id}|{_sign(secret, f'session|{session_id}')}"
 
 
-def read_session(secret: bytes, cookie: str | None) -> ProviderSession | None:
-    """The session a cookie holds, if its signature is ours."""
-    if not cookie or cookie.count("|") != 2:
+def read_session(secret: bytes, cookie: str | None) -> str | None:
+    """The session id a cookie holds, if its signature is ours."""
+    if not cookie or cookie.count("|") != 1:
         return None
-    provider_id, key_hash, signature = cookie.split("|")
-    if not hmac.compare_digest(signature, _sign(secret, f"{provider_id}|{key_hash}")):
+    session_id, signature = cookie.split("|")
+    if not session_id or not hmac.compare_digest(signature, _sign(secret, f"session|{session_id}")):
         return None
-    return ProviderSession(provider_id, key_hash)
+    return session_id
 
 
 def csrf_token(secret: bytes, seed: str) -> str:

@@ -9,6 +9,7 @@ which the page labels as such.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -148,8 +149,17 @@ def json_ld(activity: ActivityOut, *, live: bool, page_url: str) -> str:
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
+# Every kind of line break, a lone CR included: each becomes the escaped \n of RFC 5545
+# 3.3.11, so no text, however old, can start a line (a forged BEGIN:VEVENT) in any reader.
+ICS_LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# The other controls are not iCalendar TEXT (only HTAB is): dropped.
+ICS_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+
+
 def _ics_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    value = ICS_CONTROL.sub("", value)
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return ICS_LINE_BREAK.sub(r"\\n", value)
 
 
 def ics(activity: ActivityOut, *, page_url: str, now: datetime) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -12,17 +11,18 @@ from api.caching import NOT_MODIFIED, cached_json
 from api.deps import SearchDep, SessionDep
 from api.schemas import ChangesResponse, Option, Problem, ProviderPublic
 from catalog.errors import FieldError
+from catalog.fields import whole_number
 from catalog.service import get_provider_profile, list_public_changes
 from indexer.errors import InvalidQuery
 
 router = APIRouter(prefix="/api/v1")
 MAX_CHANGES = 1000
-CURSOR = re.compile(r"^\d{1,18}$")
+CURSOR_DIGITS = 18
 # Both are read as text and checked here, so a bad value gets a sentence, not a pattern.
 SINCE = Query(
     description="Cursor from the previous call's next; 0 starts from the beginning.",
     examples=["0"],
-    json_schema_extra={"pattern": CURSOR.pattern},
+    json_schema_extra={"pattern": f"^[0-9]{{1,{CURSOR_DIGITS}}}$"},
 )
 LIMIT = Query(
     description=f"At most this many changes (1 to {MAX_CHANGES}).",
@@ -89,15 +89,17 @@ def list_changes(
     end_date has passed.
     """
     problems = []
-    if not CURSOR.match(since):
+    cursor_from = whole_number(since, max_digits=CURSOR_DIGITS)
+    if cursor_from is None:
         message = "must be a cursor: the `next` of the previous answer, or 0 to start"
         problems.append(FieldError("since", message))
-    if not (limit.isdigit() and 1 <= int(limit) <= MAX_CHANGES):
+    most = whole_number(limit)
+    if most is None or not 1 <= most <= MAX_CHANGES:
         problems.append(FieldError("limit", f"must be a whole number from 1 to {MAX_CHANGES}"))
-    if problems:
+    if cursor_from is None or most is None or problems:
         raise InvalidQuery(problems)
     entries, cursor, more = list_public_changes(
-        session, since=int(since), limit=int(limit), today=date.today()
+        session, since=cursor_from, limit=most, today=date.today()
     )
     changes = [
         {"cursor": str(e.cursor), "op": e.op, "id": e.activity_id, "activity": e.activity}

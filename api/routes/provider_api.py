@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import ProviderDep
 from api.deps import SessionDep, WriteSessionDep
+from api.json_body import JsonBodyRoute
 from api.schemas import Problem
 from api.uploads import UPLOAD_CONTENT, format_of, read_upload
 from catalog.errors import FieldError, ImportFileError, InvalidActivity
@@ -29,7 +30,9 @@ from catalog.service import (
     visibility,
 )
 
-router = APIRouter(prefix="/api/v1/providers/{provider_id}", tags=["provider"])
+router = APIRouter(
+    prefix="/api/v1/providers/{provider_id}", tags=["provider"], route_class=JsonBodyRoute
+)
 AUTH: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No valid provider key."},
     403: {"model": Problem, "description": "The key belongs to another provider."},

@@ -26,6 +26,7 @@ TABLES = {
     "moc_registration",
     "activity_specialty",
     "outbox",
+    "provider_session",
 }
 
 

@@ -928,7 +928,7 @@ def test_parse_activity_mutated_valid_record_never_crashes(
     [
         pytest.param(
             {"title": "abc\x00def"},
-            ("title", "must not contain control characters"),
+            ("title", "must be one line, without control characters"),
             id="nul-in-title",
         ),
         pytest.param(
@@ -944,12 +944,71 @@ def test_parse_activity_mutated_valid_record_never_crashes(
             ("start_date", "must be a date between 1990 and 2100"),
             id="year-too-early",
         ),
+        # A lone CR starts a new line in lenient .ics and CSV readers: single-line fields
+        # take no line break (nor any other control character, tab included).
+        *[
+            pytest.param(
+                overrides,
+                (field, "must be one line, without control characters"),
+                id=f"{name}-in-{field}",
+            )
+            for field, overrides_of in [
+                ("title", lambda text: {"title": text}),
+                ("location.venue", lambda text: {"location": location(venue=text)}),
+                ("location.city", lambda text: {"location": location(city=text)}),
+                (
+                    "joint_providers.0",
+                    lambda text: {"providership": "joint", "joint_providers": [text]},
+                ),
+            ]  # fmt: skip
+            for name, overrides in [
+                (name, overrides_of(f"Heart{char}BEGIN:VEVENT"))
+                for name, char in [
+                    ("cr", "\r"),
+                    ("lf", "\n"),
+                    ("crlf", "\r\n"),
+                    ("tab", "\t"),
+                    ("nel", "\x85"),
+                    ("line-separator", "\u2028"),
+                    ("c1", "\x9b"),
+                ]  # fmt: skip
+            ]
+        ],
+        pytest.param(
+            {"url": "https://user:secret@example.org/register"},
+            ("url", "must not hold a user name or password (user:password@)"),
+            id="url-with-credentials",
+        ),
+        pytest.param(
+            {"url": "https://user@example.org/register"},
+            ("url", "must not hold a user name or password (user:password@)"),
+            id="url-with-user-name",
+        ),
+        pytest.param(
+            {"location": location(country="CA", state="+SUM(1)", postal_code=None)},
+            ("location.state", "must be a region name or code (letters, digits, spaces, . ' -)"),
+            id="non-us-state-formula",
+        ),
     ],
 )
 def test_parse_activity_hardening_cases(
     overrides: dict[str, object], expected: tuple[str, str]
 ) -> None:
     assert errors_of(valid_record(**overrides))[:1] == [expected]
+
+
+@pytest.mark.parametrize("state", ["ON", "Ontario", "Île-de-France", "St. John's", "NSW"])
+def test_parse_activity_accepts_a_region_outside_the_us(state: str) -> None:
+    raw = valid_record(location=location(country="CA", state=state, postal_code=None))
+    loc = parse_activity(raw).location
+    assert loc is not None
+    assert loc.state == state
+
+
+def test_parse_activity_description_refuses_other_control_characters() -> None:
+    assert errors_of(valid_record(description="Bell\x07")) == [
+        ("description", "must not contain control characters")
+    ]
 
 
 def test_parse_activity_description_keeps_newlines() -> None:

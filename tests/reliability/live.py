@@ -1,8 +1,9 @@
 """The real app served as a subprocess on a free loopback port, for the reliability tests.
 
-`serve()` runs `moc-catalog serve` (one uvicorn process, as deployed by default) or, with
-``workers`` > 1, `uvicorn api.app:app_from_env --factory --workers N`, with exactly the MOC_*
-environment given, waits for /healthz and stops the process (and any workers) on exit.
+`serve()` runs `moc-catalog serve [--workers N]` (one uvicorn process, as deployed by default)
+or, with another ``http`` parser, `uvicorn api.app:app_from_env --factory --workers N`, with
+exactly the MOC_* environment given, waits for /healthz and stops the process (and any workers,
+and the sync process `serve --workers` starts) on exit.
 Its output goes to a log file whose tail is quoted whenever something goes wrong.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import httpx
 import pytest
@@ -79,35 +80,47 @@ def run_cli(args: list[str], env: Mapping[str, str], timeout_s: float = 300.0) -
     return done.stdout
 
 
-def server_command(port: int, workers: int) -> list[str]:
-    if workers == 1:
-        return [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port)]
+def server_command(port: int, workers: int, http: str) -> list[str]:
+    if http == "auto":
+        serve = [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port)]
+        return serve + (["--workers", str(workers)] if workers > 1 else [])
     return [
         sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory",
         "--host", HOST, "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning",
+        "--log-level", "warning", "--http", http,
     ]  # fmt: skip
 
 
 @contextmanager
 def serve(
-    env: Mapping[str, str], log: Path, *, workers: int = 1, ready_within_s: float = 60.0
+    env: Mapping[str, str],
+    log: Path,
+    *,
+    workers: int = 1,
+    http: Literal["auto", "h11"] = "auto",
+    ready_within_s: float = 60.0,
 ) -> Iterator[Served]:
-    """Serve the app with ``env``; yield once /healthz answers 200; always stop it."""
-    served = _start(env, log, workers, ready_within_s)
+    """Serve the app with ``env``; yield once /healthz answers 200; always stop it.
+
+    ``http="h11"`` runs uvicorn with its pure-Python HTTP parser, as where httptools is not
+    installed: it passes any token as the request method, where httptools refuses unknown ones.
+    """
+    served = _start(env, log, workers, http, ready_within_s)
     try:
         yield served
     finally:
         stop(served.process)
 
 
-def _start(env: Mapping[str, str], log: Path, workers: int, ready_within_s: float) -> Served:
+def _start(
+    env: Mapping[str, str], log: Path, workers: int, http: str, ready_within_s: float
+) -> Served:
     for _ in range(START_ATTEMPTS):
         port = free_port()
         with log.open("ab") as out:
             # A session of its own, so that stop() can reach uvicorn's worker processes too.
             process = subprocess.Popen(
-                server_command(port, workers),
+                server_command(port, workers, http),
                 env=dict(env),
                 cwd=REPO,
                 stdin=subprocess.DEVNULL,

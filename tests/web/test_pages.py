@@ -798,6 +798,32 @@ def test_calendar_text_is_escaped(activity_b: ActivityOut) -> None:
     assert "DTSTAMP:20300102T030405Z" in lines
 
 
+BREAKS = {
+    "cr": "\r", "lf": "\n", "crlf": "\r\n", "vt": "\x0b", "ff": "\x0c", "fs": "\x1c",
+    "nel": "\x85", "line-separator": "\u2028", "paragraph-separator": "\u2029",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("brk", BREAKS.values(), ids=BREAKS.keys())
+def test_no_text_starts_a_calendar_line(activity_b: ActivityOut, brk: str) -> None:
+    """Text stored before the rules refused line breaks (or written around them) must not
+    break out of its property: each line break becomes the escaped \\n, other controls go."""
+    assert activity_b.location is not None
+    place = activity_b.location.model_copy(
+        update={"venue": f"Hall{brk}END:VEVENT", "city": "A\x00B"}
+    )
+    odd = activity_b.model_copy(
+        update={"title": f"Heart{brk}BEGIN:VEVENT{brk}SUMMARY:forged", "location": place}
+    )
+    body = ics(odd, page_url="https://x.test/a", now=datetime(2030, 1, 2, tzinfo=UTC))
+    # splitlines() breaks where any lenient reader might: CR, LF, VT, FF, FS, NEL, U+2028/9.
+    assert body.splitlines() == body.removesuffix("\r\n").split("\r\n")
+    lines = unfold(body)
+    assert [line for line in lines if "VEVENT" in line].count("BEGIN:VEVENT") == 1
+    assert "SUMMARY:Heart\\nBEGIN:VEVENT\\nSUMMARY:forged" in lines
+    assert "LOCATION:Hall\\nEND:VEVENT\\, AB\\, NY\\, US" in lines
+
+
 def test_long_calendar_lines_are_folded_at_75_octets(activity_b: ActivityOut) -> None:
     title = "Échocardiographie " * 12
     body = ics(activity_b.model_copy(update={"title": title}), page_url="https://x.test/a",

@@ -8,20 +8,24 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
+from sqlmodel import select
 
 from api.app import create_app
 from api.settings import Settings
 from catalog import migrate
 from catalog.db import make_engine, session_scope
+from catalog.models import SignInSession
 from catalog.providers import add_provider, create_key, revoke_keys
 from catalog.rules import parse_activity
 from catalog.service import public_id, upsert_activity
 from tests.builders import make_record
+from web.provider_session import MAX_AGE_S
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -107,7 +111,7 @@ def test_provider_pages_revoked_key_ends_session(site: tuple[TestClient, dict[st
     client, keys = site
     sign_in(client, keys["acme"])
     engine = make_engine(str(client.app.state.settings.catalog_url()))  # type: ignore[attr-defined]
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         revoke_keys(session, provider_id="acme")
     engine.dispose()
     assert client.get("/provider", follow_redirects=False).status_code == 303
@@ -313,3 +317,205 @@ def test_provider_upload_of_an_unknown_kind_of_file_says_how_to_name_it(
         ".json, .csv, .xlsx or .xml. Nothing was written." in page
     )
     assert "--format" not in page
+
+
+def session_cookie_of(client: TestClient) -> str:
+    value = client.cookies.get("moc_provider")
+    assert value
+    return value
+
+
+def with_cookie(client: TestClient, value: str) -> TestClient:
+    """Another browser holding a copy of a session cookie."""
+    other = TestClient(client.app, base_url="http://testserver")
+    other.cookies.set("moc_provider", value, path="/provider")
+    return other
+
+
+def sign_out(client: TestClient) -> None:
+    token = CSRF.search(client.get("/provider").text)
+    assert token is not None
+    response = client.post("/provider/sign-out", data={"csrf": token.group(1)},
+                           follow_redirects=False)  # fmt: skip
+    assert (response.status_code, response.headers["location"]) == (303, "/provider/sign-in")
+
+
+def test_provider_pages_copied_cookie_is_dead_after_sign_out(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    """Sign-out ends the session on the server: a copy of the cookie no longer signs in."""
+    client, keys = site
+    sign_in(client, keys["acme"])
+    copied = session_cookie_of(client)
+    thief = with_cookie(client, copied)
+    assert thief.get("/provider", follow_redirects=False).status_code == 200  # the copy works
+    sign_out(client)
+    assert client.get("/provider", follow_redirects=False).status_code == 303
+    response = thief.get("/provider", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/provider/sign-in")
+    assert thief.get("/provider/activities/HID", follow_redirects=False).status_code == 303
+
+
+def test_provider_pages_each_sign_in_is_its_own_session(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    """Two sign-ins with the same key get different cookies; ending one keeps the other."""
+    client, keys = site
+    other = TestClient(client.app, base_url="http://testserver")
+    sign_in(client, keys["acme"])
+    sign_in(other, keys["acme"])
+    assert session_cookie_of(client) != session_cookie_of(other)
+    sign_out(client)
+    assert other.get("/provider", follow_redirects=False).status_code == 200
+
+
+def test_provider_pages_session_ends_after_its_max_age(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    """A session older than MAX_AGE_S no longer works, even with its cookie kept."""
+    client, keys = site
+    sign_in(client, keys["acme"])
+    copied = session_cookie_of(client)
+    assert client.get("/provider", follow_redirects=False).status_code == 200
+    age_sessions(client, MAX_AGE_S + 1)
+    assert client.get("/provider", follow_redirects=False).status_code == 303
+    assert with_cookie(client, copied).get("/provider", follow_redirects=False).status_code == 303
+
+
+def age_sessions(client: TestClient, seconds: int) -> None:
+    """Move every stored session ``seconds`` into the past, as if that much time went by."""
+    engine = make_engine(str(client.app.state.settings.catalog_url()))  # type: ignore[attr-defined]
+    with session_scope(engine, write=True) as session:
+        for row in session.exec(select(SignInSession)):
+            row.created_at -= timedelta(seconds=seconds)
+            row.expires_at -= timedelta(seconds=seconds)
+            session.add(row)
+    engine.dispose()
+
+
+def test_provider_pages_revoked_key_ends_a_copied_session(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = site
+    sign_in(client, keys["acme"])
+    thief = with_cookie(client, session_cookie_of(client))
+    engine = make_engine(str(client.app.state.settings.catalog_url()))  # type: ignore[attr-defined]
+    with session_scope(engine, write=True) as session:
+        revoke_keys(session, provider_id="acme")
+    assert thief.get("/provider", follow_redirects=False).status_code == 303
+    # A new key signs in again; the old session stays ended.
+    with session_scope(engine, write=True) as session:
+        new_key = create_key(session, provider_id="acme")
+    engine.dispose()
+    sign_in(client, new_key)
+    assert client.get("/provider", follow_redirects=False).status_code == 200
+    assert thief.get("/provider", follow_redirects=False).status_code == 303
+
+
+def test_provider_pages_forged_or_foreign_cookies_do_not_sign_in(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = site
+    sign_in(client, keys["acme"])
+    value = session_cookie_of(client)
+    sid, _, signature = value.rpartition("|")
+    for forged in [f"{sid}|{'A' * len(signature)}", f"x{sid}|{signature}", "acme", "", "a|b|c"]:
+        assert (
+            with_cookie(client, forged).get("/provider", follow_redirects=False).status_code == 303
+        )
+
+
+def test_every_provider_page_is_no_store(site: tuple[TestClient, dict[str, str]]) -> None:
+    """Pages under /provider list unlisted activities: no cache may keep any of them, nor
+    their redirects and error pages."""
+    client, keys = site
+    anonymous = TestClient(client.app, base_url="http://testserver")
+    answers = [
+        anonymous.get("/provider/sign-in"),
+        anonymous.get("/provider", follow_redirects=False),
+        anonymous.get("/provider/activities/HID", follow_redirects=False),
+        anonymous.post("/provider/sign-in", data={"key": keys["acme"], "csrf": "forged"}),
+        anonymous.post("/provider/sign-in", data={}),  # fields missing: an error page
+        anonymous.post("/provider/upload", files={"file": ("a.csv", b"x")}, follow_redirects=False),
+        anonymous.get("/provider/no-such-page"),
+    ]
+    token = CSRF.search(sign_in(client, keys["acme"]))
+    assert token is not None
+    answers += [
+        client.get("/provider"),
+        client.get("/provider/activities/HID"),
+        client.get("/provider/activities/RIV"),  # another provider's: not found
+        client.post("/provider/upload", data={"csrf": token.group(1)},
+                    files={"file": ("a.csv", b"not,a\nbatch,file\n")}, follow_redirects=False),
+        client.post("/provider/upload", content=b"x" * 30_000_000,
+                    headers={"content-type": "multipart/form-data; boundary=b"}),  # 413
+        client.post("/provider/sign-out", data={"csrf": token.group(1)}, follow_redirects=False),
+    ]  # fmt: skip
+    statuses = sorted({a.status_code for a in answers})
+    assert {200, 303, 404, 413} <= set(statuses), statuses
+    for answer in answers:
+        assert answer.headers.get("cache-control") == "no-store", (
+            answer.request.method,
+            answer.request.url.path,
+            answer.status_code,
+        )
+    # Public pages keep their own caching: /providers/{id} is not under /provider.
+    assert client.get("/providers/acme").headers.get("cache-control") != "no-store"
+
+
+def test_provider_upload_of_unstated_length_over_the_limit_is_413(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    """A chunked body is counted as the signed-in upload reads it, and refused past the limit."""
+    client, keys = site
+    token = CSRF.search(sign_in(client, keys["acme"]))
+    assert token is not None
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    limit = settings.max_upload_bytes + settings.max_body_bytes
+
+    def body() -> Iterator[bytes]:
+        yield (f'--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{token.group(1)}\r\n'
+               '--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
+               ).encode()  # fmt: skip
+        piece = b"X1,a title\n" * 100_000
+        for _ in range(limit // len(piece) + 1):
+            yield piece
+        yield b"\r\n--b--\r\n"
+
+    response = client.post("/provider/upload", content=body(),
+                           headers={"content-type": "multipart/form-data; boundary=b"})  # fmt: skip
+    assert response.status_code == 413
+    assert "The file is too large" in response.text
+    assert "2 activities" in client.get("/provider").text  # nothing imported
+
+
+def test_provider_upload_of_declared_length_over_the_limit_is_the_sites_page(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    """A stated Content-Length over the limit is refused before the body is read, with the
+    site's error page (a person sent it from a form), not problem+json."""
+    client, keys = site
+    sign_in(client, keys["acme"])
+    response = client.post("/provider/upload", content=b"x" * 30_000_000,
+                           headers={"content-type": "multipart/form-data; boundary=b"})  # fmt: skip
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "The file is too large" in response.text
+    api = client.post("/api/v1/providers/acme/imports", content=b"x" * 30_000_000,
+                      headers={"authorization": f"Bearer {keys['acme']}"})  # fmt: skip
+    assert api.status_code == 413
+    assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_provider_upload_without_a_file_or_token_says_so(
+    site: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, keys = site
+    token = CSRF.search(sign_in(client, keys["acme"]))
+    assert token is not None
+    no_file = client.post("/provider/upload", data={"csrf": token.group(1)})
+    assert "Choose a file to upload." in no_file.text
+    files = {"file": ("a.csv", b"provider_activity_id\n")}
+    no_token = client.post("/provider/upload", files=files)
+    assert "The form expired; please try again." in no_token.text
+    assert "2 activities" in no_token.text  # nothing imported
