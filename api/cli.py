@@ -29,7 +29,7 @@ from catalog.db import make_engine, session_scope
 from catalog.demo_load import load_demo
 from catalog.errors import CatalogError
 from catalog.importers import detect_format, read_records
-from catalog.imports import ImportReport, import_records
+from catalog.imports import ImportReport, run_import
 from catalog.providers import add_provider, create_key, list_providers, revoke_keys
 from catalog.repository import count_activities
 from indexer.engines.base import SearchEngine
@@ -165,6 +165,11 @@ def import_file(
             raise typer.Exit(2) from None
     for rejection in report.rejections:
         typer.echo(str(rejection))
+    if report.rejections_total > len(report.rejections):
+        err.print(
+            f"the first {len(report.rejections):,} of {report.rejections_total:,} problems "
+            "are listed"
+        )
     written = report.ok or partial
     w = report.written
     summary = (
@@ -184,14 +189,13 @@ def _run_import(engine: Engine, path: Path, provider: str, fmt: str, partial: bo
     size = path.stat().st_size
     with progress_bar(err, enabled=size > LARGE_FILE) as bar, path.open("rb") as raw:
         stream = bar.wrap_file(raw, total=size, description="Checking")
-        with session_scope(engine, write=True) as session:
-            return import_records(
-                session,
-                provider_id=provider,
-                records=read_records(stream, fmt),
-                partial=partial,
-                on_written=bar.counter("Writing"),
-            )
+        return run_import(
+            engine,
+            provider_id=provider,
+            records=read_records(stream, fmt),
+            partial=partial,
+            on_written=bar.counter("Writing"),
+        )
 
 
 @app.command("demo")

@@ -79,6 +79,7 @@ IMPORT_REPORT = {
         "message": "'General Internal Medicine' is not a practice area of ABIM; did you mean "
                    "'Internal Medicine'?",
     }],
+    "rejections_total": 1,
 }  # fmt: skip
 CSV_EXAMPLE = (
     "provider_activity_id,title,...,ABIM points,ABIM credit types,ABIM practice areas,...\r\n"

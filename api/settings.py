@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalog.db import normalise_url, sqlite_url
+from catalog.imports import ImportLimits
 
 
 class Settings(BaseSettings):
@@ -56,6 +57,18 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         20_000_000, gt=0, description="Largest batch file accepted by the imports endpoint."
     )
+    import_max_records: int = Field(
+        200_000,
+        gt=0,
+        description="Most records one batch file may hold on the imports endpoint and the "
+        "upload page (422 above): the valid ones stay in memory until they are written.",
+    )
+    import_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Most seconds an import through the imports endpoint or the upload page "
+        "may spend reading and checking its file (422 after); it holds no write lock meanwhile.",
+    )
     max_body_bytes: int = Field(
         1_000_000,
         gt=0,
@@ -87,6 +100,10 @@ class Settings(BaseSettings):
     def meili_instances(self) -> list[str]:
         """The Meilisearch URLs in use: MOC_MEILI_URLS, else MOC_MEILI_URL (possibly none)."""
         return list(self.meili_urls) or ([self.meili_url] if self.meili_url else [])
+
+    def import_limits(self) -> ImportLimits:
+        """What one import through the API or the upload page may take."""
+        return ImportLimits(self.import_max_records, self.import_timeout_s)
 
     def catalog_url(self) -> str:
         """Return the database URL in use: MOC_DATABASE_URL, else SQLite under the data dir."""

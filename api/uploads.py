@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from catalog.errors import ImportFileError
+from catalog.importers import format_of_name
 
 MEDIA_FORMATS = {
     "application/x-ndjson": "jsonl",
@@ -116,12 +117,4 @@ def format_of(given: str | None, content_type: str, filename: str | None) -> str
     media = content_type.split(";", 1)[0].strip().lower()
     if media in MEDIA_FORMATS:
         return MEDIA_FORMATS[media]
-    if filename and "." in filename:
-        return {
-            "jsonl": "jsonl",
-            "ndjson": "jsonl",
-            "csv": "csv",
-            "xlsx": "xlsx",
-            "xml": "xml",
-        }.get(filename.rsplit(".", 1)[1].lower())
-    return None
+    return format_of_name(filename) if filename else None

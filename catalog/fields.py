@@ -25,6 +25,9 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Single-line fields (titles, names, places, codes) take no control character at all: a lone
 # CR or a Unicode line break (NEL, U+2028/9) starts a new line in lenient .ics and CSV readers.
 NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Half of a UTF-16 pair on its own (JSON "\ud800", or such bytes decoded leniently): no text
+# can be encoded with one, so neither the database nor a response could take it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 YEARS = (1990, 2100)
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
@@ -217,3 +220,41 @@ def as_list(p: Problems, at: str, value: object) -> list[Any]:
         return list(value)
     p.add(at, "must be a list")
     return []
+
+
+def unicode_problems(value: object, at: str = "") -> list[FieldError]:
+    """A problem for each string of a raw record, key or value, that holds a lone surrogate.
+
+    Walked with a stack rather than recursion: a JSON line nests as deeply as its parser
+    allows. A problem names the dotted path, a bad key written with its surrogate escaped.
+    """
+    problems: list[FieldError] = []
+    stack: list[tuple[str, object]] = [(at, value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and (found := LONE_SURROGATE.search(item)):
+                problems.append(FieldError(path, _surrogate_message(found.group())))
+        elif isinstance(item, dict):
+            stack.extend(reversed([_entry(path, str(k), v) for k, v in item.items()]))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed([(_join(path, str(i)), v) for i, v in enumerate(item)]))
+    return problems
+
+
+def _entry(path: str, key: str, value: object) -> tuple[str, object]:
+    """A dict entry to walk; a key that holds a surrogate is checked instead of its value."""
+    if key.isascii() or not LONE_SURROGATE.search(key):
+        return _join(path, key), value
+    return _join(path, key.encode("utf-8", "backslashreplace").decode("utf-8")), key
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _surrogate_message(char: str) -> str:
+    return (
+        f"must be valid Unicode text: it holds \\u{ord(char):04x}, a lone UTF-16 surrogate "
+        "(the text was encoded or escaped wrongly)"
+    )

@@ -18,7 +18,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from catalog.errors import FieldError, InvalidActivity
-from catalog.fields import Problems, as_bool, as_choice, as_date, as_list, as_number, as_text
+from catalog.fields import (
+    Problems,
+    as_bool,
+    as_choice,
+    as_date,
+    as_list,
+    as_number,
+    as_text,
+    unicode_problems,
+)
 from catalog.geo import gazetteer
 from catalog.hints import closest
 from catalog.reference import Board, Reference, reference
@@ -69,6 +78,9 @@ def parse_activity(raw: object, *, registered: Registered | None = None) -> Acti
     problems = Problems()
     if not isinstance(raw, Mapping):
         raise InvalidActivity([FieldError("", "an activity must be a JSON object")])
+    # Alone, and first: no other rule can read such text, nor could any message quote it.
+    if broken := unicode_problems(raw):
+        raise InvalidActivity(broken)
     out = _activity_fields(problems, raw, reference(), registered)
     if problems:
         raise InvalidActivity(problems.errors)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -22,8 +21,8 @@ from starlette.datastructures import UploadFile
 
 from catalog.db import session_scope
 from catalog.errors import ImportFileError
-from catalog.importers import detect_format, read_records
-from catalog.imports import ImportReport, import_records
+from catalog.importers import EXTENSIONS, format_of_name, read_records
+from catalog.imports import ImportReport, run_import
 from catalog.reference import Reference, reference
 from catalog.schemas import ActivityOut
 from catalog.service import (
@@ -239,13 +238,20 @@ def _preview_card(activity: ActivityOut, ref: Reference) -> Card:
 def _run_import(
     request: Request, provider_id: str, filename: str, data: bytes, partial: bool
 ) -> dict[str, Any]:
+    fmt = format_of_name(filename)
+    if fmt is None:
+        *most, last = EXTENSIONS
+        names = f"{', '.join(most)} or {last}"
+        return {
+            "error": f"Cannot tell the format of {filename!r} from its name: it must end in "
+            f"{names}. Nothing was written."
+        }
     try:
-        fmt = detect_format(Path(filename), None)
-        with session_scope(request.app.state.engine, write=True) as session:
-            result = import_records(
-                session, provider_id=provider_id, records=read_records(io.BytesIO(data), fmt),
-                partial=partial,
-            )  # fmt: skip
+        result = run_import(
+            request.app.state.engine, provider_id=provider_id,
+            records=read_records(io.BytesIO(data), fmt), partial=partial,
+            limits=request.app.state.settings.import_limits(),
+        )  # fmt: skip
     except ImportFileError as exc:
         return {"error": f"{exc.message}. Nothing was written."}
     metrics = getattr(request.app.state, "metrics", None)
@@ -268,4 +274,5 @@ def _report_context(report: ImportReport, partial: bool, filename: str) -> dict[
         "written": report.written if written else None,
         "deleted": report.deleted,
         "rejections": report.rejections,
+        "rejections_total": report.rejections_total,
     }

@@ -31,11 +31,13 @@ def _pack(report: dict[str, Any]) -> str:
 
 
 def report_cookie(secret: bytes, report: dict[str, Any]) -> str:
-    """The cookie value for a report (a JSON-able dict; ``rejections`` a list of dicts)."""
+    """The cookie value for a report (a JSON-able dict; ``rejections`` a list of dicts, the
+    first ``rejections_total`` problems)."""
     rejections = list(report.get("rejections") or [])
+    total = int(report.get("rejections_total") or len(rejections))
     shown = len(rejections)
     while True:
-        trimmed = report | {"rejections": rejections[:shown], "left_out": len(rejections) - shown}
+        trimmed = report | {"rejections": rejections[:shown], "left_out": total - shown}
         payload = _pack(trimmed)
         if len(payload) + 44 <= MAX_COOKIE or shown == 0:
             return f"{payload}.{_sign(secret, payload)}"

@@ -16,10 +16,9 @@ from api.deps import SessionDep, WriteSessionDep
 from api.json_body import JsonBodyRoute
 from api.schemas import Problem
 from api.uploads import UPLOAD_CONTENT, format_of, read_upload
-from catalog.db import session_scope
 from catalog.errors import FieldError, ImportFileError, InvalidActivity
 from catalog.importers import FORMATS, read_records
-from catalog.imports import ImportReport, import_records
+from catalog.imports import MAX_SHOWN, ImportReport, run_import
 from catalog.rules import parse_activity
 from catalog.schemas import ActivityOut
 from catalog.service import (
@@ -105,8 +104,17 @@ def remove_activity(
     "/imports",
     responses={
         **AUTH,
+        200: {
+            "description": "The import report: counts, what was written, and the problems "
+            f"of rejected records (`rejections`: the first {MAX_SHOWN:,} of "
+            "`rejections_total`); 422 with the same report when any record is rejected.",
+        },
         413: {"model": Problem, "description": "The file is too large."},
-        422: {"model": Problem, "description": "The file cannot be read at all."},
+        422: {
+            "model": Problem,
+            "description": "The file cannot be read at all, or is past a limit of "
+            "MOC_IMPORT_MAX_RECORDS records or MOC_IMPORT_TIMEOUT_S seconds.",
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -140,13 +148,17 @@ async def import_batch(
 def _import(
     request: Request, provider_id: str, body: bytes, fmt: str, partial: bool
 ) -> ImportReport:
-    with session_scope(request.app.state.engine, write=True) as session:
-        records = read_records(io.BytesIO(body), fmt)
-        return import_records(session, provider_id=provider_id, records=records, partial=partial)
+    return run_import(
+        request.app.state.engine,
+        provider_id=provider_id,
+        records=read_records(io.BytesIO(body), fmt),
+        partial=partial,
+        limits=request.app.state.settings.import_limits(),
+    )
 
 
 def report_body(report: ImportReport) -> dict[str, Any]:
-    """The import report as JSON: counts, what was written, one entry per problem."""
+    """The import report as JSON: counts, what was written, and the first problems."""
     written = report.ok or report.written.created + report.written.updated + report.deleted > 0
     return {
         "ok": report.ok,
@@ -155,6 +167,7 @@ def report_body(report: ImportReport) -> dict[str, Any]:
         "rejected": report.rejected_records,
         "written": asdict(report.written) | {"deleted": report.deleted} if written else None,
         "rejections": [asdict(r) for r in report.rejections],
+        "rejections_total": report.rejections_total,
     }
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from catalog.importers.base import EXTENSIONS, FORMATS, Record, detect_format
+from catalog.importers.base import EXTENSIONS, FORMATS, Record, detect_format, format_of_name
 from catalog.importers.csv import read_csv
 from catalog.importers.jsonl import read_jsonl
 from catalog.importers.xlsx import read_xlsx
@@ -22,4 +22,12 @@ def read_records(stream: IO[bytes], fmt: str) -> Iterator[Record]:
     return READERS[fmt](stream)
 
 
-__all__ = ["EXTENSIONS", "FORMATS", "READERS", "Record", "detect_format", "read_records"]
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "READERS",
+    "Record",
+    "detect_format",
+    "format_of_name",
+    "read_records",
+]

@@ -41,13 +41,18 @@ class Record:
         return path
 
 
+def format_of_name(name: str) -> str | None:
+    """The import format a file's name tells by its extension, if any."""
+    return EXTENSIONS.get(Path(name).suffix.lower())
+
+
 def detect_format(path: Path, given: str | None) -> str:
-    """Return the import format: the one given, else the file's extension."""
+    """Return the import format: the one given (``--format``), else the file's extension."""
     if given:
         if given not in FORMATS:
             raise ImportFileError(f"unknown format {given!r}; expected one of {', '.join(FORMATS)}")
         return given
-    found = EXTENSIONS.get(path.suffix.lower())
+    found = format_of_name(path.name)
     if found is None:
         raise ImportFileError(
             f"cannot tell the format of {path.name!r} from its extension; pass --format"

@@ -24,6 +24,8 @@ from catalog.importers.base import Record
 from catalog.reference import reference
 
 LIST_SEPARATOR = ";"
+# Unknown columns an error names: a header of a million made-up columns gets a short answer.
+NAMED_UNKNOWN = 10
 
 
 @dataclass(frozen=True)
@@ -115,13 +117,18 @@ def parse_header(headers: list[str]) -> list[Column]:
         columns.append(column)
     if unknown:
         raise ImportFileError(
-            "unknown column(s): "
-            + ", ".join(repr(u) for u in unknown)
-            + "; see the README for the CSV columns"
+            f"unknown column(s): {_some(unknown)}; see the README for the CSV columns"
         )
     if ("", "provider_activity_id") not in seen:
         raise ImportFileError("the header row has no provider_activity_id column")
     return columns
+
+
+def _some(headers: list[str]) -> str:
+    """The first NAMED_UNKNOWN headers, each cut to 40 characters, and how many more."""
+    named = ", ".join(repr(h if len(h) <= 40 else h[:39] + "…") for h in headers[:NAMED_UNKNOWN])
+    more = len(headers) - NAMED_UNKNOWN
+    return f"{named} and {more:,} more" if more > 0 else named
 
 
 def _items(cell: str) -> list[str]:
@@ -190,7 +197,9 @@ def build_record(locator: str, columns: list[Column], cells: list[str], width: i
 
 def read_csv(stream: IO[bytes]) -> Iterator[Record]:
     """Yield one record per non-empty row; row numbers count the header as row 1."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    # Encoded surrogates (bytes ED A0 80: "\ud800" written by a lenient encoder) pass decoding,
+    # so that the rules name the row and column holding one; other bad bytes stop the file.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", errors="surrogatepass")
     try:
         reader = csv.reader(text)
         try:

@@ -60,7 +60,10 @@ def activity_record(locator: str, activity: Element) -> Record:
     disclosure_and_programs(fields, anywhere)
     _moc(fields, anywhere.get("targetaudience"), extra, content_outlines(general, extra))
     if fields.problems:
-        return Record(locator, problem=fields.problems[0])
+        # Its columns still tell where each field is, should the XML break inside it.
+        return Record(
+            locator, problem=fields.problems[0], columns=fields.columns, column_kind="element"
+        )
     return Record(locator, fields.data, columns=fields.columns, column_kind="element")
 
 

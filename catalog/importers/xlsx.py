@@ -2,7 +2,8 @@
 
 A workbook is a zip of XML files, so its size is checked before openpyxl opens it: the
 compressed file, the sum of the sizes its entries declare (a zip bomb declares little and
-inflates much; zipfile stops reading an entry at its declared size) and the rows read.
+inflates much; zipfile stops reading an entry at its declared size), the shared-string table
+(``catalog.importers.xlsx_parts``) and the rows read.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from xml.etree.ElementTree import ParseError
 
 from catalog.errors import ImportFileError
 from catalog.importers.base import Record
-from catalog.importers.csv import build_record, parse_header
+from catalog.importers.csv import Column, build_record, parse_header
+from catalog.importers.xlsx_parts import broken_cell, check_shared_strings
+from catalog.importers.xml_errors import parse_problem
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -41,17 +44,59 @@ def read_xlsx(stream: IO[bytes]) -> Iterator[Record]:
     data = _read_capped(stream)
     _check_archive(data)
     workbook = _open_workbook(data)
+    columns: list[Column] = []
     try:
-        rows = _quietly(_sheet_rows(workbook))
-        header_number, headers = _header(rows)
-        columns = parse_header(headers)
-        for number, cells in enumerate(rows, start=header_number + 1):
-            if number > MAX_ROWS:
-                raise ImportFileError(f"the sheet has more than {MAX_ROWS:,} rows")
-            if any(cell.strip() for cell in cells):
-                yield build_record(f"row {number}", columns, cells, len(headers))
+        sheet = _first_sheet(workbook)
+        rows = _quietly(_sheet_rows(sheet))
+        try:
+            header_number, headers = _header(rows)
+            columns = parse_header(headers)
+            for number, cells in enumerate(rows, start=header_number + 1):
+                if number > MAX_ROWS:
+                    raise ImportFileError(f"the sheet has more than {MAX_ROWS:,} rows")
+                if any(cell.strip() for cell in cells):
+                    yield build_record(f"row {number}", columns, cells, len(headers))
+        except _NotXml as broken:
+            raise ImportFileError(_broken(data, sheet, columns, broken.error)) from None
     finally:
         workbook.close()
+
+
+class _NotXml(Exception):
+    """The sheet stopped being well-formed XML: where, the reader knows better than openpyxl."""
+
+    def __init__(self, error: ParseError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _broken(data: bytes, sheet: Any, columns: list[Column], error: ParseError) -> str:
+    """What broke the sheet, in the row and column (its header, once known) it broke in."""
+    # openpyxl keeps the sheet's name in the archive only in this attribute.
+    part = getattr(sheet, "_worksheet_path", None)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        cell = broken_cell(archive, part) if isinstance(part, str) else None
+    if cell is None:
+        return f"the sheet cannot be read: it {parse_problem(error)}"
+    named = next((c for c in columns if c.index == cell.column), None)
+    if named is None:
+        where = f"column {_letters(cell.column)}"
+    elif named.section:
+        where = f'column "{named.header}"'
+    else:
+        where = f'{named.spec.path} (column "{named.header}")'
+    row = f"row {cell.row}" + (" (the header)" if not columns else "")
+    return f"{row}: {where}: {parse_problem(error, position=False)}; nothing was read past it"
+
+
+def _letters(column: int) -> str:
+    """A 0-based column as Excel names it (27 is AB)."""
+    name = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
 
 
 def _read_capped(stream: IO[bytes]) -> bytes:
@@ -64,16 +109,18 @@ def _read_capped(stream: IO[bytes]) -> bytes:
 def _check_archive(data: bytes) -> None:
     """Refuse what is not a zip, or a zip that would inflate past the limits."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError):
         raise ImportFileError("the file is not an .xlsx workbook (not a zip archive)") from None
-    if len(entries) > MAX_ENTRIES:
-        raise ImportFileError(f"the workbook holds more than {MAX_ENTRIES:,} parts")
-    if sum(e.file_size for e in entries) > MAX_UNCOMPRESSED_BYTES:
-        raise ImportFileError(
-            f"the workbook unpacks to more than {MAX_UNCOMPRESSED_BYTES // 2**20} MB"
-        )
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ENTRIES:
+            raise ImportFileError(f"the workbook holds more than {MAX_ENTRIES:,} parts")
+        if sum(e.file_size for e in entries) > MAX_UNCOMPRESSED_BYTES:
+            raise ImportFileError(
+                f"the workbook unpacks to more than {MAX_UNCOMPRESSED_BYTES // 2**20} MB"
+            )
+        check_shared_strings(archive)
 
 
 def _open_workbook(data: bytes) -> Any:
@@ -91,10 +138,13 @@ def _open_workbook(data: bytes) -> Any:
         raise ImportFileError(f"the file is not a readable .xlsx workbook ({exc})") from None
 
 
-def _sheet_rows(workbook: Any) -> Iterator[tuple[object, ...]]:
+def _first_sheet(workbook: Any) -> Any:
     if not workbook.worksheets:
         raise ImportFileError("the workbook has no sheet")
-    sheet = workbook.worksheets[0]
+    return workbook.worksheets[0]
+
+
+def _sheet_rows(sheet: Any) -> Iterator[tuple[object, ...]]:
     # The declared dimension may be wrong; without a reset openpyxl stops at its last row.
     sheet.reset_dimensions()
     rows: Iterator[tuple[object, ...]] = sheet.iter_rows(
@@ -110,7 +160,9 @@ def _quietly(rows: Iterator[tuple[object, ...]]) -> Iterator[list[str]]:
             warnings.filterwarnings("ignore", QUIET, UserWarning)
             try:
                 row = next(rows, None)
-            except (KeyError, zipfile.BadZipFile, ParseError, ValueError) as exc:
+            except ParseError as exc:
+                raise _NotXml(exc) from None
+            except (KeyError, zipfile.BadZipFile, ValueError) as exc:
                 raise ImportFileError(f"the sheet cannot be read ({exc})") from None
         if row is None:
             return

@@ -4,7 +4,8 @@ per activity (domain.md §3.3); ``catalog.importers.pars`` maps each one.
 The file is parsed with defusedxml and every DTD is refused: no entity can expand (billion
 laughs) and nothing is fetched from disk or network (external entities). It is read in chunks
 and each activity is dropped from the tree once mapped, so memory stays flat; the expat
-parser underneath tells the line each activity starts on.
+parser underneath tells the line each activity starts on. Where the XML breaks inside an
+activity (a character XML does not allow), the error names the activity and the field.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from catalog.errors import ImportFileError
 from catalog.importers.base import Record
 from catalog.importers.mems import local
 from catalog.importers.pars import activity_record
+from catalog.importers.xml_errors import parse_problem
 
 ROOT = "accmeactivities"
 ACTIVITY = "medicaleducationmetrics"
@@ -40,10 +42,12 @@ class _Collector:
         self.count = 0
         self.line = 0
         self.finished: list[Record] = []
+        self.open: list[Element] = []  # the elements started and not yet ended, root first
 
     def start(self, tag: str, attrib: dict[str, str]) -> Element:
         self.depth += 1
         element = self.builder.start(tag, attrib)
+        self.open.append(element)
         if self.depth == 1:
             if local(tag).casefold() != ROOT:
                 raise ImportFileError(
@@ -56,6 +60,7 @@ class _Collector:
 
     def end(self, tag: str) -> Element:
         element = self.builder.end(tag)
+        self.open.pop()
         if self.depth == 2 and self.root is not None:
             self.root.remove(element)  # mapped now or never: keep memory flat
             if local(tag).casefold() == ACTIVITY:
@@ -80,6 +85,54 @@ class _Collector:
         done, self.finished = self.finished, []
         return done
 
+    def broken_at(self) -> str | None:
+        """The activity and field the parser is inside, if an activity: where it broke."""
+        if len(self.open) < 3 or local(self.open[1].tag).casefold() != ACTIVITY:
+            return None
+        locator = f"activity {self.count + 1} (line {self.line})"
+        inside = _steps(self.open[1:])
+        # What the activity holds so far maps its fields to their elements, as a whole one would.
+        record = activity_record(locator, self.open[1])
+        field = _field_of(record.columns, inside)
+        path = "/".join(f"{name}[{n}]" for name, n in inside)
+        return f"{locator}: {record.describe(field) if field else f'element {path!r}'}"
+
+
+def _steps(lineage: list[Element]) -> list[tuple[str, int]]:
+    """Each element below the first as (local name, its number among same-named siblings)."""
+    steps = []
+    for parent, element in zip(lineage, lineage[1:], strict=False):
+        name = local(element.tag)
+        same = [c for c in parent if local(c.tag).casefold() == name.casefold()]
+        steps.append((name, next(i for i, c in enumerate(same, 1) if c is element)))
+    return steps
+
+
+def _field_of(columns: dict[str, str], inside: list[tuple[str, int]]) -> str | None:
+    """The field whose element (``general/identifier[2]/entry``) the open elements run
+    through, the most precise one if several do; a step's ``[n]`` must match, other
+    brackets (``[catalog=URL]``) are conditions on children and match any."""
+    best: tuple[int, str] | None = None
+    for name, where in columns.items():
+        steps = [_step(part) for part in where.split("/")]
+        if any(_runs(inside[i : i + len(steps)], steps) for i in range(len(inside))):
+            if best is None or len(steps) > best[0]:
+                best = (len(steps), name)
+    return best[1] if best else None
+
+
+def _step(part: str) -> tuple[str, int | None]:
+    name, _, condition = part.partition("[")
+    number = condition.rstrip("]")
+    return name.casefold(), int(number) if number.isdigit() else None
+
+
+def _runs(path: list[tuple[str, int]], steps: list[tuple[str, int | None]]) -> bool:
+    return len(path) == len(steps) and all(
+        name.casefold() == want and (number is None or number == n)
+        for (name, n), (want, number) in zip(path, steps, strict=True)
+    )
+
 
 def read_xml(stream: IO[bytes]) -> Iterator[Record]:
     """Yield one record per ``MedicalEducationMetrics`` element, in file order."""
@@ -93,15 +146,15 @@ def read_xml(stream: IO[bytes]) -> Iterator[Record]:
         size += len(chunk)
         if size > MAX_BYTES:
             raise ImportFileError(f"the file is larger than {MAX_BYTES // 2**20} MB")
-        _parse(partial(parser.feed, chunk))
+        _parse(partial(parser.feed, chunk), collector)
         yield from collector.take()
-    _parse(parser.close)
+    _parse(parser.close, collector)
     yield from collector.take()
     if collector.count == 0:
         raise ImportFileError("the file holds no MedicalEducationMetrics activity")
 
 
-def _parse(step: Callable[[], object]) -> None:
+def _parse(step: Callable[[], object], collector: _Collector) -> None:
     """Run one parser step, turning what breaks the document into an ImportFileError."""
     try:
         step()
@@ -110,4 +163,7 @@ def _parse(step: Callable[[], object]) -> None:
             "the XML declares a DTD or entities, which are not accepted"
         ) from None
     except ParseError as exc:
-        raise ImportFileError(f"malformed XML: {exc}") from None
+        where = collector.broken_at()
+        if where is None:
+            raise ImportFileError(f"malformed XML: {exc}") from None
+        raise ImportFileError(f"{where}: {parse_problem(exc)}; nothing was read past it") from None

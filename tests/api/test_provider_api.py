@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
 
 from api.app import create_app
 from api.settings import Settings
@@ -195,6 +197,7 @@ def test_provider_api_import_report_all_or_nothing_and_partial(
         "rejections": [
             {"locator": "line 2", "field": "fee", "message": "must be one of: yes, free, variable"},
         ],
+        "rejections_total": 1,
     }  # fmt: skip
     own = [
         a["provider_activity_id"]
@@ -333,3 +336,151 @@ def test_provider_api_multipart_without_a_file_says_how_to_send_one(
     )
     assert response.status_code == 422
     assert "-F file=@" in response.json()["detail"]
+
+
+SURROGATE = (
+    "must be valid Unicode text: it holds \\ud800, a lone UTF-16 surrogate (the text was "
+    "encoded or escaped wrongly)"
+)
+
+
+def workbook_bytes(*rows: list[str]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+PARS_TITLE = (
+    b"<ACCMEActivities>\n<MedicalEducationMetrics><ActivityDescription><lom><general>"
+    b"<identifier><catalog>Provider Activity ID</catalog><entry>S1</entry></identifier>\n"
+    b"<title>Lipid &#xD800; Course</title></general></lom></ActivityDescription>"
+    b"</MedicalEducationMetrics></ACCMEActivities>\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "body", "rejection"),
+    [
+        pytest.param("jsonl", json.dumps(make_record(title="Lipid \ud800 Course")).encode(),
+                     {"locator": "line 1", "field": "title", "message": SURROGATE}, id="jsonl"),
+        pytest.param("csv", "provider_activity_id,title\nS1,Lipid \ud800 Course\n".encode(
+                         "utf-8", "surrogatepass"),
+                     {"locator": "row 2", "field": 'title (column "title")', "message": SURROGATE},
+                     id="csv"),
+    ],
+)  # fmt: skip
+def test_provider_api_import_lone_surrogate_is_a_rejection_naming_line_and_field(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+    fmt: str,
+    body: bytes,
+    rejection: dict[str, str],
+) -> None:
+    """JSONL: a 500 ("unable to parse raw data as a unicode string"), the whole file failing
+    without a line. CSV: 422 for the whole file, "not valid UTF-8 (byte 35)"."""
+    client, keys = app_keys
+    response = upload(client, keys["own"], body, f"?format={fmt}")
+    assert response.status_code == 422
+    assert response.json()["rejections"] == [rejection]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "body", "detail"),
+    [
+        pytest.param("xlsx", workbook_bytes(["provider_activity_id", "title"],
+                                            ["S1", "Lipid \ud800 Course"]),
+                     'row 2: title (column "title"): holds a character XML does not allow',
+                     id="xlsx"),
+        pytest.param("xml", PARS_TITLE,
+                     'activity 1 (line 2): title (element "general/title"): holds a character '
+                     "XML does not allow", id="pars-xml"),
+    ],
+)  # fmt: skip
+def test_provider_api_import_lone_surrogate_in_xml_names_where_the_file_broke(
+    app_keys: tuple[TestClient, dict[str, str | None]], fmt: str, body: bytes, detail: str
+) -> None:
+    """XML takes no lone surrogate, so the file cannot be read past one; the error named only
+    a line and column of the XML ("the sheet cannot be read (... line 1, column 579)")."""
+    client, keys = app_keys
+    response = upload(client, keys["own"], body, f"?format={fmt}")
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(detail)
+
+
+def test_provider_api_put_lone_surrogate_is_422_naming_the_field(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+) -> None:
+    """It was a 500: the rules passed it, and pydantic refused it after them."""
+    client, keys = app_keys
+    body = json.dumps(make_record(provider_activity_id="S1", title="Lipid \ud800 Course"))
+    response = client.put(
+        f"{BASE}/S1", content=body,
+        headers={"Authorization": f"Bearer {keys['own']}", "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "title", "message": SURROGATE}]
+
+
+def test_provider_api_import_report_lists_the_first_1000_problems(
+    app_keys: tuple[TestClient, dict[str, str | None]],
+) -> None:
+    """300,000 lines of {} answered a 204 MB report."""
+    client, keys = app_keys
+    response = upload(client, keys["own"], b"{}\n" * 1500, "?format=jsonl")
+    assert response.status_code == 422
+    report = response.json()
+    assert (report["records"], report["rejected"], report["rejections_total"]) == (
+        1500, 1500, 1500 * 9
+    )  # fmt: skip
+    assert len(report["rejections"]) == 1000
+    assert len(response.content) < 120_000
+
+
+@pytest.mark.parametrize(
+    ("settings", "detail"),
+    [
+        pytest.param({"import_max_records": 3},
+                     "the file holds more than 3 records, the most one import may hold; split "
+                     "it into smaller files", id="records"),
+        pytest.param({"import_timeout_s": 0.01},
+                     "reading and checking the file took longer than 0.01 seconds, the most one "
+                     "import may take; split it into smaller files", id="time"),
+    ],
+)  # fmt: skip
+def test_provider_api_import_past_a_limit_is_422_naming_it(
+    tmp_path: Path, settings: dict[str, Any], detail: str
+) -> None:
+    config = Settings(data_dir=tmp_path, **settings)
+    db = make_engine(config.catalog_url())
+    migrate.upgrade(db)
+    with session_scope(db) as session:
+        add_provider(session, provider_id="acme", name="ACME CME")
+        key = create_key(session, provider_id="acme")
+    db.dispose()
+    records = jsonl(*(make_record(provider_activity_id=f"L{i}") for i in range(2000)))
+    with TestClient(create_app(config)) as client:
+        response = upload(client, key, records, "?format=jsonl")
+        assert (response.status_code, response.json()["detail"]) == (422, detail)
+        assert call(client, "GET", BASE, key).json()["activities"] == []
+
+
+@pytest.mark.parametrize(
+    ("fmt", "body", "detail"),
+    [
+        pytest.param("jsonl", b"", "the file holds no records", id="jsonl"),
+        pytest.param("jsonl", b"\n\n", "the file holds no records", id="blank-jsonl"),
+        pytest.param("csv", b"provider_activity_id\n", "the file holds no records", id="csv"),
+        pytest.param("csv", b"", "the file is empty: expected a header row", id="empty-csv"),
+    ],
+)
+def test_provider_api_import_of_no_records_is_422(
+    app_keys: tuple[TestClient, dict[str, str | None]], fmt: str, body: bytes, detail: str
+) -> None:
+    """An empty JSONL was 200 "ok" (nothing written) where an empty CSV was 422."""
+    client, keys = app_keys
+    response = upload(client, keys["own"], body, f"?format={fmt}")
+    assert (response.status_code, response.json()["detail"]) == (422, detail)

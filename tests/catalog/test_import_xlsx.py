@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from catalog.errors import ImportFileError
-from catalog.importers import read_records, xlsx
+from catalog.importers import read_records, xlsx, xlsx_parts
 from catalog.imports import ImportReport, import_records
 from catalog.models import Activity, OutboxEntry
 from catalog.service import get_provider_activity
@@ -277,3 +277,103 @@ class TestXlsxImport:
         monkeypatch.setattr(xlsx, "MAX_FILE_BYTES", 100)
         with pytest.raises(ImportFileError, match="larger than"):
             run(session, provider, workbook(HEADER, HEART))
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+SHARED_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+SHARED_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def shared_workbook(texts: list[bytes], rows: list[list[int]]) -> bytes:
+    """A workbook whose cells name texts of a shared-string table (``rows`` holds each cell's
+    text number), as Excel writes them; openpyxl writes each text into its cell instead."""
+    sheet = "".join(
+        f'<row r="{r}">'
+        + "".join(f'<c r="{chr(65 + c)}{r}" t="s"><v>{i}</v></c>' for c, i in enumerate(row))
+        + "</row>"
+        for r, row in enumerate(rows, start=1)
+    )
+    table = b"".join(b"<si><t>" + text + b"</t></si>" for text in texts)
+    changes = {
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{MAIN}"><sheetData>{sheet}</sheetData>'
+        "</worksheet>".encode(),
+        "xl/sharedStrings.xml": f'<sst xmlns="{MAIN}">'.encode() + table + b"</sst>",
+    }
+    source = zipfile.ZipFile(io.BytesIO(workbook(["x"])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            content = changes.pop(name, source.read(name))
+            if name == "[Content_Types].xml":
+                override = (
+                    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_TYPE}"/>'
+                )
+                content = content.replace(b"</Types>", override.encode() + b"</Types>")
+            if name == "xl/_rels/workbook.xml.rels":
+                rel = f'<Relationship Id="rIdS" Type="{SHARED_REL}" Target="sharedStrings.xml"/>'
+                content = content.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+            target.writestr(name, content)
+        for name, content in changes.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+SHARED = [b"provider_activity_id", b"title", b"S1", b"Shared Lipid Course"]
+
+
+class TestXlsxSharedStrings:
+    def test_cells_read_their_shared_texts(self) -> None:
+        [record] = read_records(io.BytesIO(shared_workbook(SHARED, [[0, 1], [2, 3]])), "xlsx")
+        assert record.data == {"provider_activity_id": "S1", "title": "Shared Lipid Course"}
+
+    def test_too_many_shared_texts_refused_before_opening(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """openpyxl loads the whole table when it opens a workbook: a 2.6 MB file whose
+        table held 10 million one-letter texts took 114 s and 1 GB to open."""
+        monkeypatch.setattr(xlsx_parts, "MAX_SHARED_STRINGS", 3)
+        data = shared_workbook(SHARED, [[0, 1], [2, 3]])
+        with pytest.raises(ImportFileError, match="more than 3 distinct texts"):
+            list(read_records(io.BytesIO(data), "xlsx"))
+
+    def test_shared_text_longer_than_excel_allows_refused(self) -> None:
+        """One text of 170 MB, named by 199,000 rows, was read into every one of them."""
+        data = shared_workbook([*SHARED[:3], b"A" * 40_000], [[0, 1], [2, 3]])
+        message = "text 4 of the workbook holds more than 32,767 characters, the most Excel"
+        with pytest.raises(ImportFileError, match=message):
+            list(read_records(io.BytesIO(data), "xlsx"))
+
+    def test_lone_surrogate_in_a_shared_text_says_which(self) -> None:
+        data = shared_workbook([*SHARED[:3], b"Lipid &#55296; Course"], [[0, 1], [2, 3]])
+        with pytest.raises(ImportFileError) as caught:
+            list(read_records(io.BytesIO(data), "xlsx"))
+        assert caught.value.message.startswith(
+            "text 4 of the workbook's shared strings (xl/sharedStrings.xml) holds a character "
+            "XML does not allow, such as &#xD800; (a lone UTF-16 surrogate), at line 1, column"
+        )
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        pytest.param([["provider_activity_id", "Title"], ["S1", "Lipid \ud800 Course"]],
+                     'row 2: title (column "Title")', id="title"),
+        pytest.param([[], ["provider_activity_id", "ABIM points"], ["S1", "\udfff"]],
+                     'row 3: column "ABIM points"', id="board-column"),
+        pytest.param([["provider_activity_id", "title"], ["S1", "ok", "\ud800"]],
+                     "row 2: column C", id="beyond-header"),
+        pytest.param([["provider_activity_id", "ti\ud800tle"]],
+                     "row 1 (the header): column B", id="header"),
+    ],
+)  # fmt: skip
+def test_lone_surrogate_in_a_cell_names_its_row_and_column(
+    rows: list[list[object]], expected: str
+) -> None:
+    """openpyxl writes "\ud800" as &#55296;, which no XML parser takes: the error said "the
+    sheet cannot be read (reference to invalid character number: line 1, column 579)"."""
+    with pytest.raises(ImportFileError) as caught:
+        list(read_records(io.BytesIO(workbook(*rows)), "xlsx"))
+    assert caught.value.message == (
+        f"{expected}: holds a character XML does not allow, such as &#xD800; (a lone UTF-16 "
+        "surrogate); nothing was read past it"
+    )

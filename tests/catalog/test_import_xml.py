@@ -488,6 +488,30 @@ class TestXmlRefused:
         assert SECRET not in str(caught.value)
         assert count(session, Activity) == 0
 
+    @pytest.mark.parametrize(
+        ("bad", "problem"),
+        [
+            pytest.param(b"&#xD800;", "holds a character XML does not allow, such as &#xD800; "
+                         "(a lone UTF-16 surrogate), at line", id="reference"),
+            pytest.param("\ud800".encode("utf-8", "surrogatepass"),
+                         "is not well-formed XML at line", id="encoded"),
+        ],
+    )  # fmt: skip
+    def test_lone_surrogate_names_the_activity_and_field(
+        self, session: Session, provider: str, bad: bytes, problem: str
+    ) -> None:
+        """XML allows no lone surrogate in any form, so the file stops there; the error said
+        only "malformed XML: ... line 40, column 53", not which activity or field."""
+        data = document(activity("A"), activity("B", title="Heart BAD Review"))
+        second = 3 + activity("A").count("\n")
+        with pytest.raises(ImportFileError) as caught:
+            run(session, provider, data.replace(b"BAD", bad))
+        assert caught.value.message.startswith(
+            f'activity 2 (line {second}): title (element "general/title"): {problem}'
+        )
+        assert caught.value.message.endswith("; nothing was read past it")
+        assert count(session, Activity) == 0
+
     def test_too_many_activities_refused(
         self, session: Session, provider: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from catalog import migrate
+from catalog.db import make_engine, session_scope
 from catalog.errors import ImportFileError
-from catalog.importers import read_records
-from catalog.imports import ImportReport, import_records
+from catalog.importers import Record, read_records
+from catalog.imports import (
+    MAX_SHOWN,
+    ImportLimits,
+    ImportReport,
+    check_import,
+    import_records,
+    run_import,
+    write_checked,
+)
 from catalog.models import Activity, OutboxEntry
-from catalog.service import get_provider_activity
+from catalog.providers import add_provider
+from catalog.rules import parse_activity
+from catalog.service import delete_activity, get_provider_activity, upsert_activity
 from tests.builders import make_record
 
 
@@ -276,6 +290,34 @@ class TestCsvImport:
         assert count(session, Activity) == 0
 
 
+def test_import_csv_lone_surrogate_names_the_row_and_column(
+    session: Session, provider: str
+) -> None:
+    """ "\ud800" as a lenient encoder writes it (bytes ED A0 80): the file was refused whole,
+    "not valid UTF-8 (byte 35)", without the row or the column."""
+    data = CSV_HEADER.encode() + (
+        "C1,Heart \ud800 Review,C,in_person,2030-05-01,2030-05-02,Boston,MA,02115,US,"
+        "https://example.org/c1,yes,8,,,,6.5,MK,Cardiovascular Disease,,,\n"
+    ).encode("utf-8", "surrogatepass")
+    report = run(session, provider, data, "csv")
+    assert lines(report) == [
+        'row 2: title (column "title"): must be valid Unicode text: it holds \\ud800, a lone '
+        "UTF-16 surrogate (the text was encoded or escaped wrongly)"
+    ]
+
+
+def test_import_csv_header_of_many_unknown_columns_gets_a_short_error(
+    session: Session, provider: str
+) -> None:
+    """A header of a million made-up columns answered a 5 MB error naming each one."""
+    header = "provider_activity_id," + ",".join(f"colour{i}" for i in range(1_000_000))
+    with pytest.raises(ImportFileError) as caught:
+        run(session, provider, header.encode() + b"\n", "csv")
+    message = caught.value.message
+    assert message.startswith("unknown column(s): 'colour0', 'colour1', ")
+    assert message.endswith("'colour9' and 999,990 more; see the README for the CSV columns")
+
+
 def test_import_jsonl_cannot_ask_for_a_deletion(session: Session, provider: str) -> None:
     """Only the PARS XML reader can mark a record as a deletion; a data key cannot."""
     run(session, provider, jsonl(make_record()), "jsonl")
@@ -284,3 +326,117 @@ def test_import_jsonl_cannot_ask_for_a_deletion(session: Session, provider: str)
     )
     assert not report.ok
     assert count(session, Activity) == 1
+
+
+PROBLEMS_OF_EMPTY = 9  # what ``{}`` lacks: id, title, type, format, dates, credits, url, fee
+
+
+class TestReportAndLimits:
+    def test_import_report_lists_the_first_problems_and_counts_all(
+        self, session: Session, provider: str
+    ) -> None:
+        """300,000 lines of {} answered a 204 MB report; it now lists the first MAX_SHOWN."""
+        report = run(session, provider, jsonl(*[{}] * 1500), "jsonl")
+        assert (report.records, report.rejected_records) == (1500, 1500)
+        assert report.rejections_total == 1500 * PROBLEMS_OF_EMPTY
+        assert len(report.rejections) == MAX_SHOWN == 1000
+        assert report.rejections[-1].locator == f"line {1000 // PROBLEMS_OF_EMPTY + 1}"
+        assert count(session, Activity) == 0
+
+    def test_import_problem_quoting_a_huge_value_is_cut(
+        self, session: Session, provider: str
+    ) -> None:
+        report = run(session, provider, jsonl(make_record(**{"x" * 100_000: 1})), "jsonl")
+        (rejection,) = report.rejections
+        assert (len(rejection.field), rejection.field[-1], rejection.message) == (
+            500, "…", "unknown field"
+        )  # fmt: skip
+
+    def test_import_past_the_record_limit_raises_naming_it(
+        self, session: Session, provider: str
+    ) -> None:
+        records = read_records(io.BytesIO(jsonl(*[{}] * 4)), "jsonl")
+        with pytest.raises(ImportFileError, match="more than 3 records, the most one import"):
+            import_records(
+                session, provider_id=provider, records=records, limits=ImportLimits(max_records=3)
+            )
+
+    def test_import_past_the_time_limit_raises_naming_it(
+        self, session: Session, provider: str
+    ) -> None:
+        records = read_records(io.BytesIO(jsonl(*[{}] * 5000)), "jsonl")
+        with pytest.raises(ImportFileError, match="longer than 0.01 seconds, the most one import"):
+            import_records(
+                session, provider_id=provider, records=records, limits=ImportLimits(timeout_s=0.01)
+            )
+        assert count(session, Activity) == 0
+
+    @pytest.mark.parametrize(
+        ("data", "fmt"),
+        [
+            pytest.param(b"", "jsonl", id="empty-jsonl"),
+            pytest.param(b"\n  \n", "jsonl", id="blank-jsonl"),
+            pytest.param(b"provider_activity_id,title\n", "csv", id="header-only-csv"),
+            pytest.param(b"provider_activity_id,title\n,\n", "csv", id="empty-rows-csv"),
+        ],
+    )
+    def test_import_of_a_file_without_records_is_refused(
+        self, session: Session, provider: str, data: bytes, fmt: str
+    ) -> None:
+        """One rule for every format: an empty JSONL was 200 "ok", an empty CSV 422."""
+        with pytest.raises(ImportFileError, match="the file holds no records"):
+            run(session, provider, data, fmt)
+
+    def test_import_deletion_of_an_activity_gone_since_the_check_is_a_rejection(
+        self, session: Session, provider: str
+    ) -> None:
+        """The check reads outside the write transaction: what it found may change before
+        the write, and a deletion that then finds nothing writes nothing at all."""
+        for key in ("GONE", "KEPT"):
+            upsert_activity(
+                session, provider_id=provider,
+                data=parse_activity(make_record(provider_activity_id=key)),
+            )  # fmt: skip
+        records = [
+            Record("activity 1", {"provider_activity_id": "GONE"}, delete=True),
+            Record("activity 2", make_record(provider_activity_id="NEW")),
+        ]
+        report, checked = check_import(
+            session, provider_id=provider, records=records, limits=ImportLimits()
+        )
+        assert report.ok
+        delete_activity(session, provider_id=provider, provider_activity_id="GONE")
+        write_checked(session, provider_id=provider, checked=checked, report=report)
+        assert lines(report) == ["activity 1: provider_activity_id: no such activity"]
+        assert (report.accepted, report.rejected_records, report.written.created) == (1, 1, 0)
+        assert [r[0] for r in session.execute(select(Activity.provider_activity_id))] == ["KEPT"]
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A catalog of its own in a file: run_import commits, and SQLite has one write lock."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'catalog.db'}")
+    migrate.upgrade(engine)
+    with session_scope(engine, write=True) as session:
+        add_provider(session, provider_id="acme", name="ACME Medical Education")
+        add_provider(session, provider_id="other", name="Other CME")
+    yield engine
+    engine.dispose()
+
+
+def test_import_batch_checks_without_holding_the_write_lock(sqlite_engine: Engine) -> None:
+    """Another provider writes while the import reads its file: before, the import held
+    SQLite's write lock (BEGIN IMMEDIATE) from its first line, and the write waited for the
+    busy timeout (10 s) and failed."""
+
+    def records() -> Iterator[Record]:
+        yield Record("line 1", make_record(provider_activity_id="MINE"))
+        with session_scope(sqlite_engine, write=True) as other:
+            data = parse_activity(make_record(provider_activity_id="THEIRS"))
+            upsert_activity(other, provider_id="other", data=data)
+        yield Record("line 2", make_record(provider_activity_id="MINE-2"))
+
+    report = run_import(sqlite_engine, provider_id="acme", records=records())
+    assert (report.ok, report.written.created) == (True, 2)
+    with session_scope(sqlite_engine) as session:
+        assert count(session, Activity) == 3

@@ -1015,3 +1015,28 @@ def test_parse_activity_description_keeps_newlines() -> None:
     assert parse_activity(valid_record(description="Line one\nLine two\ttab")).description == (
         "Line one\nLine two\ttab"
     )
+
+
+SURROGATE = "must be valid Unicode text: it holds \\ud800, a lone UTF-16 surrogate (the text was "
+SURROGATE += "encoded or escaped wrongly)"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(valid_record(title="Cardiology \ud800 Update"), [("title", SURROGATE)],
+                     id="title"),
+        pytest.param(valid_record(moc=[abim(credit_types=["MK", "\ud800"])]),
+                     [("moc.0.credit_types.1", SURROGATE)], id="list-item"),
+        pytest.param(valid_record(location=location(city="\udfffBoston")),
+                     [("location.city", SURROGATE.replace("ud800", "udfff"))], id="nested"),
+        pytest.param(valid_record(**{"\ud800": 1}),
+                     [("\\ud800", SURROGATE)], id="key"),
+    ],
+)  # fmt: skip
+def test_parse_activity_lone_surrogate_is_a_field_error(
+    raw: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    """JSON may escape half a UTF-16 pair ("\\ud800"); no database or response can encode it.
+    It was a 500 (pydantic refused it after every rule had passed); now it is named first."""
+    assert errors_of(raw) == expected
