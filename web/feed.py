@@ -6,13 +6,21 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
+from catalog.reference import Reference
 from indexer.documents import Hit
+from web.pages import moc_amount
 
 ATOM = "http://www.w3.org/2005/Atom"
 
 
 def atom_feed(
-    hits: list[Hit], changed: Mapping[str, datetime], *, self_url: str, page_url: str, base: str
+    hits: list[Hit],
+    changed: Mapping[str, datetime],
+    *,
+    self_url: str,
+    page_url: str,
+    base: str,
+    ref: Reference,
 ) -> bytes:
     """A feed whose entries are the hits, each linking to its activity page.
 
@@ -37,7 +45,7 @@ def atom_feed(
         _text(entry, "id", url)
         _text(entry, "updated", _instant(changed[hit["id"]]))
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url, type="text/html")
-        boards = ", ".join(f"{m['board']} {m['points']:g} points" for m in hit["moc"])
+        boards = ", ".join(f"{m['board']} {moc_amount(ref, m)}" for m in hit["moc"])
         location = hit["location"]
         place = location["city"] if location else "Online"
         dates = f"{hit['start_date']} to {hit['end_date']}"

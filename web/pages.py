@@ -101,7 +101,7 @@ class Card:
     dates: str
     place: str
     credits: str
-    boards: list[tuple[str, str]]  # (board code, "6.5 points · MK, PS")
+    boards: list[tuple[str, str]]  # (board code, "6.5 MOC points · MK, PS")
     fee: str
     limited: bool
     href: str = ""  # where the title links: the public page, or a provider's preview
@@ -131,8 +131,13 @@ def _display_code(ref: Reference, code: str) -> str:
 
 def _board_line(ref: Reference, moc: HitMoc) -> str:
     names = ", ".join(_credit_label(ref, moc["board"], c) for c in moc["credit_types"])
-    unit = "point" if moc["points"] == 1 else "points"
-    return f"{moc['points']:g} {unit} · {names}"
+    return f"{moc_amount(ref, moc)} · {names}"
+
+
+def moc_amount(ref: Reference, moc: HitMoc) -> str:
+    """ "6.5 MOC points", "12 MOCA credits": what the board counts, as on the activity page."""
+    board = ref.boards.get(moc["board"])
+    return board.unit.of(moc["points"]) if board else f"{moc['points']:g}"
 
 
 def _credit_label(ref: Reference, board: str, code: str) -> str:

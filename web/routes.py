@@ -246,6 +246,6 @@ def search_feed(request: Request, search: SearchDep, session: SessionDep) -> Res
     page_href = str(request.base_url).rstrip("/") + "/?" + query_string(kept)
     body = atom_feed(
         result.hits, changed, self_url=str(request.url), page_url=page_href,
-        base=str(request.base_url),
+        base=str(request.base_url), ref=reference(),
     )  # fmt: skip
     return Response(body, media_type="application/atom+xml; charset=utf-8")

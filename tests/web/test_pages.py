@@ -226,31 +226,31 @@ def query_of(href: str) -> dict[str, list[str]]:
 CREDITS = "AMA PRA Category 1 Credits™"
 CARDS = {
     "A": ("Cardiology Update 2030", ACME, "Mar 1 – Mar 3, 2030", "Philadelphia, PA", "10", "Paid",
-          [f"ABIM 10 points · {MK}, Patient Safety"]),
+          [f"ABIM 10 MOC points · {MK}, Patient Safety"]),
     "B": ("Heart Failure Masterclass", ACME, "Feb 10 – Feb 11, 2030", "New York, NY and online",
-          "8", "Variable fee", [f"ABIM 8 points · {MK}"]),
+          "8", "Variable fee", [f"ABIM 8 MOC points · {MK}"]),
     "C": ("Pediatric Asthma Review", KIDS, "Jun 1, 2029 – May 1, 2031", "Online", "2", "Free",
-          [f"ABP 2 points · {LLSA}"]),
+          [f"ABP 2 MOC points · {LLSA}"]),
     "D": ("Pediatric Cardiology Grand Rounds", KIDS, "Jan 1 – Dec 31, 2030", "Boston, MA", "40",
-          "Free", [f"ABP 40 points · {LLSA}", f"ABIM 40 points · {MK}"]),
+          "Free", [f"ABP 40 MOC points · {LLSA}", f"ABIM 40 MOC points · {MK}"]),
     "E": ("Anesthesia Patient Safety Course", GAS, "Apr 10 – Apr 12, 2030", "Chicago, IL", "12",
-          "Paid", [f"ABA 12 points · Patient Safety, {LL}"]),
+          "Paid", [f"ABA 12 MOCA credits · Patient Safety, {LL}"]),
     "F": ("Surgical Skills Podcast", CUTS, "Jan 1, 2030 – Jan 1, 2031", "Online", "1", "Free",
-          ["ABS 1 point · Accredited CME"]),
+          ["ABS 1 credit · Accredited CME"]),
     "G": ("Nephrology Board Review", ACME, "May 1 – May 5, 2030", "Online", "30", "Paid",
-          [f"ABIM 30 points · {MK}"]),
+          [f"ABIM 30 MOC points · {MK}"]),
     "H": ("Cardiology Journal Club", ACME, "Jan 20 – Dec 20, 2030", "Online", "1", "Free",
-          [f"ABIM 1 point · {MK}"]),
+          [f"ABIM 1 MOC point · {MK}"]),
     "I": ("Sleep Medicine Essentials", GAS, "Jan 5 – Jun 30, 2030", "Online", "3", "Variable fee",
-          [f"ABA 3 points · {LL}", f"ABIM 3 points · {MK}"]),
+          [f"ABA 3 MOCA credits · {LL}", f"ABIM 3 MOC points · {MK}"]),
     "J": ("Hospital Medicine Update", ACME, "Jun 15 – Jun 16, 2030", "Newark, NJ", "6", "Paid",
-          [f"ABIM 6 points · {MK}"]),
+          [f"ABIM 6 MOC points · {MK}"]),
     "K": ("Critical Care Symposium", GAS, "Sep 9 – Sep 11, 2030", "Los Angeles, CA", "7", "Paid",
-          ["ABIM 7 points · Practice Assessment", f"ABA 7 points · {LL}"]),
+          ["ABIM 7 MOC points · Practice Assessment", f"ABA 7 MOCA credits · {LL}"]),
     "M": (HTML_TITLE, ACME, "Feb 1 – Aug 1, 2030", "Online", "2", "Free",
-          [f"ABIM 2 points · {MK}"]),
+          [f"ABIM 2 MOC points · {MK}"]),
     "N": ("Sleep Medicine", ACME, "Mar 1 – Sep 1, 2030", "Online", "1", "Free",
-          [f"ABIM 1 point · {MK}"]),
+          [f"ABIM 1 MOC point · {MK}"]),
 }  # fmt: skip
 PROVIDER_IDS = {ACME: "acme", KIDS: "kids", GAS: "gas", CUTS: "cuts"}
 
@@ -901,6 +901,13 @@ def entry_keys(root: ET.Element) -> list[str]:
     return keys_found
 
 
+def test_the_feed_counts_each_boards_credit_in_its_unit(client: TestClient) -> None:
+    """An entry says what each board counts, as the card and the activity page do."""
+    root = feed(client, "q=Sleep+Medicine+Essentials")
+    summaries = [e.findtext(f"{ATOM}summary") or "" for e in root.iter(f"{ATOM}entry")]
+    assert any("ABA 3 MOCA credits, ABIM 3 MOC points" in s for s in summaries), summaries
+
+
 def test_the_feed_of_a_search_is_valid_atom(client: TestClient) -> None:
     root = feed(client, "board=ABP")
     assert sorted(entry_keys(root)) == ["C", "D"]
@@ -994,7 +1001,7 @@ def test_a_card_names_the_board_by_its_usual_spelling() -> None:
              "practice_areas": ["Cytopathology"]},
         ],
     }  # fmt: skip
-    assert card(hit, reference()).boards == [("ABPath", "2 points · Lifelong Learning (CME)")]
+    assert card(hit, reference()).boards == [("ABPath", "2 credits · Lifelong Learning (CME)")]
 
 
 def test_the_year_end_shortcut_keeps_the_search_and_names_the_boards_deadlines(
