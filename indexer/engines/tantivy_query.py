@@ -70,10 +70,10 @@ def _cover(
     if start in memo:
         return memo[start]
     if not any(at >= start for at in ngrams):
-        found = all_of([_term(schema, singles[i]) for i in range(start, end)])
+        found = all_of([_single(schema, singles, i) for i in range(start, end)])
     else:
         options = [
-            [_term(schema, singles[start])] + _rest(schema, start + 1, end, singles, ngrams, memo)
+            [_single(schema, singles, start)] + _rest(schema, start + 1, end, singles, ngrams, memo)
         ]
         for m in ngrams.get(start, []):
             options.append(
@@ -93,6 +93,13 @@ def _rest(
     memo: dict[int, Any],
 ) -> list[Any]:
     return [_cover(schema, start, end, singles, ngrams, memo)] if start < end else []
+
+
+def _single(schema: Any, singles: dict[int, TermMatch], at: int) -> Any:
+    """Word ``at`` alone; a word longer than any indexed word (query_terms.MAX_WORD_LENGTH)
+    has no term and matches nothing."""
+    match = singles.get(at)
+    return _term(schema, match) if match is not None else Query.empty_query()
 
 
 def _term(schema: Any, match: TermMatch) -> Any:

@@ -1019,3 +1019,15 @@ def test_the_year_end_shortcut_keeps_the_search_and_names_the_boards_deadlines(
     assert any(n.startswith("ABIM: providers report completions by December 31") for n in notes)
     chosen = get_page(client, link.attrs["href"])
     assert chosen.find("a", id="year-end").attrs["aria-current"] == "true"
+
+
+@pytest.mark.parametrize("q", ["ﬃ" * 99, "heart " + "ﬃ" * 90, "ﬃ" * 90 + " heart"])
+def test_a_word_longer_than_any_indexed_word_finds_nothing_not_a_500(
+    client: TestClient, q: str
+) -> None:
+    """A q within its 200 characters whose word folds past the longest word either engine
+    indexes (250 characters; "ﬃ" folds to three letters) answered 500 on tantivy: the word
+    had no term to look up."""
+    for path in ("/api/v1/activities", "/", "/search/count", "/feed.atom"):
+        response = client.get(path, params={"q": q})
+        assert response.status_code == 200, (path, response.status_code)
