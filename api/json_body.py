@@ -9,23 +9,13 @@ JSON bodies here instead.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
-# int() refuses longer text (a quadratic conversion: a CPU cost the client chooses).
-MAX_DIGITS = sys.get_int_max_str_digits()
-
-
-def _whole_number(text: str) -> int | float:
-    """A JSON integer; one too long to convert reads as infinity, which the rules then refuse
-    by its field's name, exactly as they refuse 1e999 (a float too large)."""
-    if len(text.lstrip("-")) > MAX_DIGITS:
-        return float("-inf") if text.startswith("-") else float("inf")
-    return int(text)
+from catalog.fields import json_integer
 
 
 def read_json(body: bytes) -> Any:
@@ -41,7 +31,7 @@ def read_json(body: bytes) -> Any:
         )
         raise HTTPException(400, detail) from None
     try:
-        return json.loads(text, parse_int=_whole_number)
+        return json.loads(text, parse_int=json_integer)
     except json.JSONDecodeError as exc:
         detail = f"the body is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         raise HTTPException(400, detail) from None

@@ -35,6 +35,7 @@ _HOMES = {
     "csv_row": "importers.csv_layout",
     "day_problem": "hints",
     "decimal_number": "fields",
+    "json_integer": "fields",
     "delete_activity": "service",
     "end_session": "sessions",
     "detect_format": "importers",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from datetime import date, datetime
 from typing import Any
 
@@ -258,3 +259,15 @@ def _surrogate_message(char: str) -> str:
         f"must be valid Unicode text: it holds \\u{ord(char):04x}, a lone UTF-16 surrogate "
         "(the text was encoded or escaped wrongly)"
     )
+
+
+# int() refuses longer text (a quadratic conversion: a CPU cost the client chooses).
+MAX_DIGITS = sys.get_int_max_str_digits()
+
+
+def json_integer(text: str) -> int | float:
+    """A JSON integer (``json.loads(..., parse_int=json_integer)``); one too long to convert
+    reads as infinity, which the rules then refuse by its field's name, as they refuse 1e999."""
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        return float("-inf") if text.startswith("-") else float("inf")
+    return int(text)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from catalog.errors import FieldError
+from catalog.fields import json_integer
 from catalog.importers.base import Record
 
 
@@ -22,7 +23,7 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[Record]:
         if not text.strip():
             continue
         try:
-            yield Record(locator, data=json.loads(text.rstrip("\r\n")))
+            yield Record(locator, data=json.loads(text.rstrip("\r\n"), parse_int=json_integer))
         except json.JSONDecodeError as exc:
             yield Record(
                 locator, problem=FieldError("", f"invalid JSON: {exc.msg} (column {exc.colno})")

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from catalog import migrate
 from catalog.db import make_engine, session_scope
-from catalog.errors import ImportFileError
+from catalog.errors import ImportFileError, InvalidActivity
 from catalog.importers import Record, read_records
 from catalog.imports import (
     MAX_SHOWN,
@@ -440,3 +440,18 @@ def test_import_batch_checks_without_holding_the_write_lock(sqlite_engine: Engin
     assert (report.ok, report.written.created) == (True, 2)
     with session_scope(sqlite_engine) as session:
         assert count(session, Activity) == 3
+
+
+def test_jsonl_integer_too_long_to_convert_is_named_not_a_crash() -> None:
+    """A 5,000-digit integer raised ValueError (int's 4,300-digit limit) out of the reader: a
+    500 on the API and the upload page. It now reads as infinity, which the rules refuse by
+    the field's name, as they refuse 1e999."""
+    record = make_record()
+    line = json.dumps(record).replace(
+        f'"cme_credits": {json.dumps(record["cme_credits"])}', '"cme_credits": ' + "9" * 5000
+    )
+    assert "9" * 5000 in line
+    (read,) = list(read_records(io.BytesIO(line.encode()), "jsonl"))
+    with pytest.raises(InvalidActivity) as refused:
+        parse_activity(read.data)
+    assert [e.field for e in refused.value.errors] == ["cme_credits"]
