@@ -164,6 +164,11 @@ def _quietly(rows: Iterator[tuple[object, ...]]) -> Iterator[list[str]]:
                 raise _NotXml(exc) from None
             except (KeyError, zipfile.BadZipFile, ValueError) as exc:
                 raise ImportFileError(f"the sheet cannot be read ({exc})") from None
+            except IndexError:  # openpyxl's lookup of a cell's shared-string number
+                raise ImportFileError(
+                    "the sheet cannot be read: a cell names a shared string the workbook "
+                    "does not hold"
+                ) from None
         if row is None:
             return
         yield _cells(row)

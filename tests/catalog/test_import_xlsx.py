@@ -377,3 +377,17 @@ def test_lone_surrogate_in_a_cell_names_its_row_and_column(
         f"{expected}: holds a character XML does not allow, such as &#xD800; (a lone UTF-16 "
         "surrogate); nothing was read past it"
     )
+
+
+@pytest.mark.parametrize("index", ["5", "-1"])
+def test_a_cell_naming_a_shared_string_the_workbook_lacks_is_refused(index: str) -> None:
+    """openpyxl raised IndexError for a shared-string number past the table (a 500 on the API
+    and the upload page), and read -1 as the last string."""
+
+    def point_at_missing_string(sheet: str) -> str:
+        return re.sub(r'<c r="B2" t="inlineStr"><is><t>[^<]*</t></is></c>',
+                      f'<c r="B2" t="s"><v>{index}</v></c>', sheet)  # fmt: skip
+
+    data = rewrite_sheet(workbook(HEADER, HEART), point_at_missing_string)
+    with pytest.raises(ImportFileError, match="shared string"):
+        list(read_records(io.BytesIO(data), "xlsx"))
