@@ -28,6 +28,9 @@ ROOT = "accmeactivities"
 ACTIVITY = "medicaleducationmetrics"
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ACTIVITIES = 100_000
+# A PARS record nests a few levels (ACCMEActivities/MedicalEducationMetrics/.../entry); a
+# deeper file is not one, and each open level costs time and error text.
+MAX_DEPTH = 32
 CHUNK = 64 * 1024
 
 
@@ -46,6 +49,10 @@ class _Collector:
 
     def start(self, tag: str, attrib: dict[str, str]) -> Element:
         self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ImportFileError(
+                f"elements nested more than {MAX_DEPTH} deep (line {self.line}): not a PARS file"
+            )
         element = self.builder.start(tag, attrib)
         self.open.append(element)
         if self.depth == 1:
