@@ -33,7 +33,7 @@ from catalog.imports import ImportReport, run_import
 from catalog.providers import add_provider, create_key, list_providers, revoke_keys
 from catalog.repository import count_activities
 from indexer.engines.base import SearchEngine
-from indexer.errors import SearchError
+from indexer.errors import IndexOutdated, SearchError
 from indexer.rebuild import count_indexable
 
 app = typer.Typer(help="MOC Catalog: CME activities registered for MOC.", no_args_is_help=True)
@@ -306,6 +306,7 @@ def serve(
     with catalog_engine(upgrade=True) as engine:
         if with_demo and _catalog_is_empty(engine):
             demo(activities=DEMO_SIZE, seed=1)
+        _rebuild_if_outdated(settings, engine)
     # Our request middleware logs each request once, as JSON: uvicorn's access log would add a
     # plain line per request, and its own log config plain-text startup lines, so both are off
     # and uvicorn's messages reach the JSON handler create_app installed. uvicorn's proxy
@@ -325,6 +326,21 @@ def serve(
             log_level=settings.log_level.lower(), access_log=False, log_config=None,
             proxy_headers=False,
         )  # fmt: skip
+
+
+def _rebuild_if_outdated(settings: Settings, db: Engine) -> None:
+    """The embedded index is derived data: one an earlier version built (another schema) is
+    rebuilt from the catalog before serving, rather than every search answering 503."""
+    if settings.search_engine != "tantivy":
+        return
+    with _search_engine(settings) as engine:
+        try:
+            engine.ping()
+        except IndexOutdated:
+            err.print(
+                "the search index was built by another version: rebuilding it from the catalog"
+            )
+            _rebuild(settings, db, engine)
 
 
 @contextmanager

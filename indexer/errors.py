@@ -3,6 +3,7 @@
 SearchError
  ├── InvalidQuery        bad search parameters; carries every {field, message}
  ├── EngineUnavailable   the engine cannot be reached or refused the work (retry later)
+ │    └── IndexOutdated  the embedded index was built by another version (reindex)
  ├── EngineTimeout       the engine did not answer in time
  └── QueryRejected       the engine refused a query we built: a bug on our side
 """
@@ -25,6 +26,10 @@ class InvalidQuery(SearchError):
 
 
 class EngineUnavailable(SearchError):
+    code = "engine_unavailable"
+
+
+class IndexOutdated(EngineUnavailable):
     code = "engine_unavailable"
 
 

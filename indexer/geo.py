@@ -16,7 +16,9 @@ def haversine_mi(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def miles_from(
-    point: tuple[float, float], lats: Sequence[float], lngs: Sequence[float]
+    point: tuple[float, float],
+    lats: Sequence[float] | np.ndarray,
+    lngs: Sequence[float] | np.ndarray,
 ) -> list[float]:
     """``haversine_mi(point, (lat, lng))`` for many points at once (a radius search near a city
     tests thousands): numpy does the arithmetic, one pair or many alike, so the same floats."""

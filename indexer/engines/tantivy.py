@@ -24,13 +24,14 @@ import tantivy
 from catalog.synonyms import synonyms
 from indexer.documents import Hit, board_codes
 from indexer.engines.base import EngineResult
+from indexer.engines.tantivy_geo import cover
 from indexer.engines.tantivy_lexicon import Lexicon, TermMatch
 from indexer.engines.tantivy_query import (
     all_of,
     as_filter,
-    bounding_box,
-    box_without,
+    cell_set,
     filter_clauses,
+    set_without,
     side_by_side,
     text_query,
 )
@@ -41,7 +42,7 @@ from indexer.engines.tantivy_schema import (
     folding_analyzer,
     to_tantivy,
 )
-from indexer.errors import EngineUnavailable
+from indexer.errors import EngineUnavailable, IndexOutdated
 from indexer.geo import miles_from
 from indexer.query import SearchQuery, facet_plan
 from indexer.query_terms import query_terms
@@ -134,7 +135,7 @@ class TantivyEngine:
             index = tantivy.Index(self.schema, path=str(path), reuse=True)
         except ValueError as exc:
             message = "the search index does not match this version: run `moc-catalog reindex`"
-            raise EngineUnavailable(f"{message} ({exc})") from exc
+            raise IndexOutdated(f"{message} ({exc})") from exc
         self._register(index)
         return index
 
@@ -145,14 +146,18 @@ class TantivyEngine:
         searcher = self._index().searcher()
         distances, geo = None, []
         if query.point:
-            box = bounding_box(self.schema, query.point, query.radius_mi)
-            distances, outside = self._within(searcher, box, query)
-            geo = [box_without(self.schema, box, outside)]
+            radius = self._radius(searcher, query.point, query.radius_mi)
+            geo = [radius]
+            if query.sort == "distance":
+                distances = self._distances(searcher, radius, query.point)
         words = query.words
         text = text_query(self.schema, words, self._matches(searcher, words))
         main = self._combine(text, filter_clauses(self.schema, query, today) + geo)
         total, addresses = self._page(searcher, main, query, distances)
-        hits = [self._hit(searcher, a, distances) for a in addresses]
+        hits = [self._hit(searcher, a) for a in addresses]
+        if query.point and addresses:
+            for hit, miles in zip(hits, self._miles(searcher, addresses, query.point), strict=True):
+                hit["distance_mi"] = round(miles, 1)
         facets = self._facets(searcher, query, today, text, geo)
         return EngineResult(hits=hits, total=total, facets=facets)
 
@@ -175,27 +180,46 @@ class TantivyEngine:
             return as_filter(filters)
         return all_of([text, as_filter(filters)])
 
-    def _within(
-        self, searcher: Any, box: Any, query: SearchQuery
-    ) -> tuple[dict[int, float], list[int]]:
-        """Exact great-circle test on the box's members: ({doc_num: miles} inside, outside)."""
-        assert query.point is not None
-        # Collecting allocates room for `limit` hits: ask for as many as the box holds.
-        members = searcher.search(box, limit=1, count=True).count
-        found = searcher.search(box, limit=max(1, members), count=False)
-        addresses = [a for _, a in found.hits]
+    def _radius(self, searcher: Any, point: tuple[float, float], radius_mi: float) -> Any:
+        """The documents within ``radius_mi`` of ``point``: the cells covering the circle
+        (tantivy_geo), less the members of its edge cells that the exact test puts outside."""
+        cells = cover(point, radius_mi)
+        edge = self._members(searcher, cell_set(self.schema, cells.edge))
+        outside = [
+            num
+            for num, miles in zip(
+                searcher.fast_field_values("doc_num", edge) if edge else [],
+                self._miles(searcher, edge, point),
+                strict=True,
+            )
+            if miles > radius_mi
+        ]
+        return set_without(self.schema, cell_set(self.schema, cells.inside + cells.edge), outside)
+
+    def _distances(
+        self, searcher: Any, radius: Any, point: tuple[float, float]
+    ) -> dict[int, float]:
+        """{doc_num: miles} of every document of the radius filter (to sort by distance)."""
+        members = self._members(searcher, radius)
+        nums = searcher.fast_field_values("doc_num", members) if members else []
+        return dict(zip(nums, self._miles(searcher, members, point), strict=True))
+
+    @staticmethod
+    def _members(searcher: Any, query: Any) -> list[Any]:
+        """Every document matching ``query``, in no particular order."""
+        # Collecting allocates room for `limit` hits: ask for as many as there are.
+        count = searcher.search(query, limit=1, count=True).count
+        if not count:
+            return []
+        return [a for _, a in searcher.search(query, limit=count, count=False).hits]
+
+    @staticmethod
+    def _miles(searcher: Any, addresses: list[Any], point: tuple[float, float]) -> list[float]:
         if not addresses:
-            return {}, []
+            return []
         lats = searcher.fast_field_values("lat", addresses)
         lngs = searcher.fast_field_values("lng", addresses)
-        nums = searcher.fast_field_values("doc_num", addresses)
-        inside, outside = {}, []
-        for num, miles in zip(nums, miles_from(query.point, lats, lngs), strict=True):
-            if miles <= query.radius_mi:
-                inside[num] = miles
-            else:
-                outside.append(num)
-        return inside, outside
+        return miles_from(point, lats, lngs)
 
     def _page(
         self,
@@ -221,12 +245,9 @@ class TantivyEngine:
         found = searcher.search(main, **options)
         return int(found.count), [a for _, a in found.hits]
 
-    def _hit(self, searcher: Any, address: Any, distances: dict[int, float] | None) -> Hit:
-        doc = searcher.doc(address)
-        hit: Hit = orjson.loads(doc.get_first("payload"))
-        if distances is not None:
-            num = searcher.fast_field_values("doc_num", [address])[0]
-            hit["distance_mi"] = round(distances[num], 1)
+    @staticmethod
+    def _hit(searcher: Any, address: Any) -> Hit:
+        hit: Hit = orjson.loads(searcher.doc(address).get_first("payload"))
         return hit
 
     def _facets(

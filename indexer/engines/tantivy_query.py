@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 from tantivy import FieldType, Occur, Query
 
 from indexer.documents import day_number
+from indexer.engines.tantivy_geo import GEO_FIELD
 from indexer.engines.tantivy_lexicon import TermMatch
 from indexer.engines.tantivy_schema import TEXT_BOOSTS, points_field
-from indexer.geo import EARTH_RADIUS_MI
 from indexer.query import SearchQuery
 from indexer.vocabulary import FILTERS, FLAGS, MINIMUMS
 
@@ -181,55 +180,36 @@ def _at_least(schema: Any, field: str, boards: Iterable[str], minimum: float) ->
     return any_of([_range(schema, f, FieldType.Float, minimum, None) for f in fields])
 
 
-def bounding_box(schema: Any, point: tuple[float, float], radius_mi: float) -> Any:
-    """A box a little larger than the circle; the exact test happens on its members."""
-    lat, lng = point
-    dlat = math.degrees(radius_mi / EARTH_RADIUS_MI) * 1.01
-    cos_lat = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
-    dlng = min(180.0, dlat / cos_lat)
-    lngs = [
-        _range(schema, "lng", FieldType.Float, low, high)
-        for low, high in longitude_spans(lng - dlng, lng + dlng)
-    ]
-    return all_of(
-        [
-            _range(schema, "lat", FieldType.Float, lat - dlat, lat + dlat),
-            lngs[0] if len(lngs) == 1 else any_of(lngs),
-        ]
-    )
-
-
-def longitude_spans(low: float, high: float) -> list[tuple[float, float]]:
-    """The spans of [-180, 180] that the range low..high covers, wrapping at the antimeridian.
-
-    Near the Aleutians (Adak, Shemya) a circle reaches across 180°: east of it longitudes
-    are near +180, west of it near -180.
-    """
-    if high - low >= 360:
-        return [(-180.0, 180.0)]
-    if low < -180:
-        return [(low + 360, 180.0), (-180.0, high)]
-    if high > 180:
-        return [(low, 180.0), (-180.0, high - 360)]
-    return [(low, high)]
-
-
 def as_filter(clauses: list[Any]) -> Any:
     """Filters restrict without adding to the relevance score."""
     return Query.const_score_query(all_of(clauses), 0.0)
 
 
+# Up to this many numbers, term queries beat a term set on the numeric doc_num field
+# (measured at 100k: 20 numbers 0.04 ms against 0.63 ms, 500 numbers 0.86 ms against 3.2 ms;
+# at 2,000 the term set wins, 5.5 ms against 12 ms).
+DOC_SET_FROM = 1_000
+
+
 def doc_set(schema: Any, numbers: list[int]) -> Any:
-    return Query.term_set_query(schema, "doc_num", numbers) if numbers else Query.empty_query()
+    """Documents numbered ``numbers`` (tantivy_schema.doc_num)."""
+    if len(numbers) >= DOC_SET_FROM:
+        return Query.term_set_query(schema, "doc_num", numbers)
+    return any_of([Query.term_query(schema, "doc_num", n) for n in numbers])
 
 
-def box_without(schema: Any, box: Any, outside: list[int]) -> Any:
-    """The members of ``box`` except the documents numbered ``outside``.
+def cell_set(schema: Any, cells: Sequence[str]) -> Any:
+    """Documents in any of the grid cells ``cells`` (tantivy_geo terms)."""
+    return Query.term_set_query(schema, GEO_FIELD, list(cells)) if cells else Query.empty_query()
 
-    The radius filter is the box minus the members the exact test put outside the circle
-    (its corners), not the set of those inside: a term set of tens of thousands of numbers
-    made every search and facet count near a city several times slower.
+
+def set_without(schema: Any, members: Any, outside: list[int]) -> Any:
+    """The documents of ``members`` except those numbered ``outside``.
+
+    The radius filter is its cells minus the edge members the exact test put outside the
+    circle, not the set of those inside: a term set of tens of thousands of numbers made
+    every search and facet count near a city several times slower.
     """
     if not outside:
-        return box
-    return Query.boolean_query([(Occur.Must, box), (Occur.MustNot, doc_set(schema, outside))])
+        return members
+    return Query.boolean_query([(Occur.Must, members), (Occur.MustNot, doc_set(schema, outside))])

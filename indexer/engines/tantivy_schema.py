@@ -9,6 +9,7 @@ import orjson
 import tantivy
 
 from indexer.documents import fold
+from indexer.engines.tantivy_geo import GEO_FIELD, cells_of
 from indexer.text import WORD
 from indexer.vocabulary import KEYWORD_FIELDS, MINIMUMS
 
@@ -48,6 +49,7 @@ def build_schema(boards: list[str]) -> Any:
     for name in TEXT_BOOSTS:
         b.add_text_field(name, tokenizer_name=FOLDED)
     b.add_text_field("title_exact", tokenizer_name="raw", index_option="basic")
+    b.add_text_field(GEO_FIELD, tokenizer_name="raw", index_option="basic")
     for name in KEYWORD_FIELDS:
         b.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     b.add_text_field("title_sort", tokenizer_name="raw", fast=True, index_option="basic")
@@ -113,4 +115,5 @@ def to_tantivy(doc: dict[str, Any], boards: list[str], schema: Any) -> Any:
             fields[points_field(board)] = float(points)
     if doc["lat"] is not None and doc["lng"] is not None:
         fields["lat"], fields["lng"] = float(doc["lat"]), float(doc["lng"])
+        fields[GEO_FIELD] = cells_of(fields["lat"], fields["lng"])
     return tantivy.Document.from_dict(fields, schema)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -304,3 +305,26 @@ def test_cli_providers_list(ready: CliRunner, tmp_path: Path) -> None:
         ["acme", "ACME CME", f"1 ({key[:12]}…)", "2"],
         ["kids", "Kids Hospital CME", "0", "0"],
     ]
+
+
+def test_serve_rebuilds_an_index_an_earlier_version_built(
+    ready: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade that changes the embedded index's shape, `serve` (and so `make run`)
+    rebuilds it from the catalog before serving instead of answering 503 to every search."""
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps(make_record(provider_activity_id="A")) + "\n")
+    assert invoke(ready, "import", str(path), "--provider", "acme")[0] == 0
+    index = tmp_path / "data" / "index"
+    shutil.rmtree(index, ignore_errors=True)
+    TantivyEngine(index, boards=["ABIM"]).close()  # another schema, as an older release's
+    served: list[object] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: served.append(app))
+    code, _, err = invoke(ready, "serve")
+    assert code == 0, err
+    assert "rebuilding it from the catalog" in err
+    assert "indexed 1 activities" in err
+    assert len(served) == 1
+    engine = TantivyEngine(index)
+    assert engine.count() == 1
+    engine.close()
