@@ -30,7 +30,8 @@ def get_write_session(request: Request) -> Iterator[Session]:
         session.commit()
 
 
-def get_search(request: Request) -> SearchService:
+async def get_search(request: Request) -> SearchService:
+    # async: a plain def dependency costs a hop to a worker thread and back per request.
     service: SearchService = request.app.state.search
     return service
 

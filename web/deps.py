@@ -27,7 +27,8 @@ def _session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def _search(request: Request) -> SearchService:
+async def _search(request: Request) -> SearchService:
+    # async: a plain def dependency costs a hop to a worker thread and back per request.
     service: SearchService = request.app.state.search
     return service
 

@@ -48,6 +48,7 @@ from web.pages import (
     year_end_shortcut,
 )
 from web.statements import accreditation, accreditation_body, ics, json_ld, moc_statements
+from web.threads import in_search_thread
 from web.urls import query_string, without
 
 router = APIRouter(include_in_schema=False)
@@ -58,15 +59,21 @@ def _params(request: Request) -> dict[str, list[str]]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def search_page(request: Request, search: SearchDep) -> Response:
+async def search_page(request: Request, search: SearchDep) -> Response:
     """The search page: box, facets, results, pagination; the URL holds the whole state."""
-    return templates.TemplateResponse(request, "search.html", _search_context(request, search))
+    return await in_search_thread(
+        lambda: templates.TemplateResponse(request, "search.html", _search_context(request, search))
+    )
 
 
 @router.get("/search/results")
-def search_results(request: Request, search: SearchDep) -> Response:
+async def search_results(request: Request, search: SearchDep) -> Response:
     """The search page's changing parts for the same parameters, rendered by the same
     templates: what the page's script swaps in as a physician types or ticks."""
+    return await in_search_thread(lambda: _results_json(request, search))
+
+
+def _results_json(request: Request, search: SearchService) -> Response:
     context = _search_context(request, search)
     env = templates.env
     body = {
@@ -82,10 +89,10 @@ def search_results(request: Request, search: SearchDep) -> Response:
 
 
 @router.get("/search/count")
-def search_count(request: Request, search: SearchDep) -> Response:
+async def search_count(request: Request, search: SearchDep) -> Response:
     """How many activities a search would show: the phone's filter panel says it before Apply."""
     parsed = parse(_params(request))
-    total = search.count(parsed.query)
+    total = await in_search_thread(lambda: search.count(parsed.query))
     return JSONResponse(
         {"total": total, "label": show_label(total)}, headers={"Cache-Control": "no-store"}
     )

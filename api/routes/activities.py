@@ -18,6 +18,7 @@ from catalog.errors import FieldError
 from catalog.service import get_public_activity
 from indexer.errors import InvalidQuery
 from indexer.query import SearchResult, parse_search
+from web.threads import in_search_thread
 
 router = APIRouter(prefix="/api/v1", tags=["activities"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -32,13 +33,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     responses=NOT_MODIFIED | ERRORS,
     openapi_extra=SEARCH_OPENAPI,
 )
-def search_activities(request: Request, query: SearchQueryDep, search: SearchDep) -> Response:
+async def search_activities(request: Request, query: SearchQueryDep, search: SearchDep) -> Response:
     """Search listed, current MOC activities with filters, facets, sorting and paging."""
-    result = search.search(query)
-    if query.page > 1 and query.page > result.pages:
-        last = max(result.pages, 1)
-        raise InvalidQuery([FieldError("page", f"must be at most {last}, the last page")])
-    return cached_json(request, search_body(result))
+
+    def answer() -> Response:
+        result = search.search(query)
+        if query.page > 1 and query.page > result.pages:
+            last = max(result.pages, 1)
+            raise InvalidQuery([FieldError("page", f"must be at most {last}, the last page")])
+        return cached_json(request, search_body(result))
+
+    return await in_search_thread(answer)
 
 
 def search_body(result: SearchResult) -> dict[str, Any]:
