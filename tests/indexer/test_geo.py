@@ -104,16 +104,23 @@ def location(city: str, lat: float, lng: float) -> dict[str, Any]:
     return {"city": city.title(), "state": "AK", "country": "US", "lat": lat, "lng": lng}
 
 
-def test_radius_search_reaches_across_the_antimeridian(tmp_path: Path) -> None:
-    # Adak (ZIP 99546, -177.09) and Shemya (+178.88) are ~170 miles apart across 180 degrees.
-    places = {"ADAK": (51.8549, -177.0888), "SHEMYA": (51.5672, 178.8775), "ANCH": (61.2, -149.9)}
+def catalog_of(
+    tmp_path: Path, places: dict[str, tuple[float, float]]
+) -> tuple[TantivyEngine, SearchService]:
+    """A catalog of one activity per place (titled by its key), indexed, and its search."""
     records = [
         ("acme", make_record(provider_activity_id=key, title=key, location=location(key, *point)))
         for key, point in places.items()
     ]
     build_catalog(tmp_path, records, {"acme": "ACME CME"})
     engine = TantivyEngine(tmp_path / "index")
-    service = SearchService(engine, today=lambda: date(2030, 1, 1))
+    return engine, SearchService(engine, today=lambda: date(2030, 1, 1))
+
+
+def test_radius_search_reaches_across_the_antimeridian(tmp_path: Path) -> None:
+    # Adak (ZIP 99546, -177.09) and Shemya (+178.88) are ~170 miles apart across 180 degrees.
+    places = {"ADAK": (51.8549, -177.0888), "SHEMYA": (51.5672, 178.8775), "ANCH": (61.2, -149.9)}
+    engine, service = catalog_of(tmp_path, places)
     cases = [
         ("99546", "300", {"ADAK", "SHEMYA"}),
         ("51.5672,178.8775", "300", {"ADAK", "SHEMYA"}),
@@ -128,23 +135,23 @@ def test_radius_search_reaches_across_the_antimeridian(tmp_path: Path) -> None:
 
 def test_radius_search_finds_exactly_the_documents_within(tmp_path: Path) -> None:
     """300 places scattered 0-150 miles around Manhattan; every radius finds exactly those a
-    test of every place finds, whichever cells (inside or edge) hold them."""
+    test of every place finds, whichever cells (inside or edge) hold them. From 25 miles on,
+    each circle has places on its edge cells both within and beyond the radius (the case the
+    exact test decides)."""
     rng = random.Random(5)
     centre = (40.7506, -73.9972)
     places = {}
     for i in range(300):
-        # Many near a circle's edge: distances cluster around 10, 50 and 100 miles.
         lat = centre[0] + rng.gauss(0, 1.0)
         lng = centre[1] + rng.gauss(0, 1.3)
         places[f"Place-{i}"] = (lat, lng)
-    records = [
-        ("acme", make_record(provider_activity_id=key, title=key, location=location(key, *point)))
-        for key, point in places.items()
-    ]
-    build_catalog(tmp_path, records, {"acme": "ACME CME"})
-    engine = TantivyEngine(tmp_path / "index")
-    service = SearchService(engine, today=lambda: date(2030, 1, 1))
+    engine, service = catalog_of(tmp_path, places)
     for radius in (0.5, 5, 10, 25, 50, 75, 100, 150):
+        edge = set(cover(centre, radius).edge)
+        on_edge = [k for k, point in places.items() if set(cells_of(*point)) & edge]
+        if radius >= 25:
+            beyond = [k for k in on_edge if haversine_mi(centre, places[k]) > radius]
+            assert 0 < len(beyond) < len(on_edge), radius
         result = service.search(
             parse_search(
                 {
