@@ -14,6 +14,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,9 @@ class TantivyEngine:
         self._open_lock = threading.Lock()
         self._live: tuple[str, Any] | None = None
         self.lexicon = Lexicon(TEXT_BOOSTS)
+        # Facet counts run beside the page search: one thread per core, shared by every
+        # search of the process, so concurrent searches queue here rather than oversubscribe.
+        self._counting = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="facets")
         root.mkdir(parents=True, exist_ok=True)
         if not (root / POINTER).exists():
             self._create("gen-0")
@@ -153,12 +157,15 @@ class TantivyEngine:
         words = query.words
         text = text_query(self.schema, words, self._matches(searcher, words))
         main = self._combine(text, filter_clauses(self.schema, query, today) + geo)
+        counting = self._facets(searcher, query, today, text, geo)
         total, addresses = self._page(searcher, main, query, distances)
         hits = [self._hit(searcher, a) for a in addresses]
         if query.point and addresses:
             for hit, miles in zip(hits, self._miles(searcher, addresses, query.point), strict=True):
                 hit["distance_mi"] = round(miles, 1)
-        facets = self._facets(searcher, query, today, text, geo)
+        facets: dict[str, list[tuple[str, int]]] = {}
+        for step in counting:
+            facets |= step.result()
         return EngineResult(hits=hits, total=total, facets=facets)
 
     def _matches(self, searcher: Any, words: list[str]) -> list[TermMatch]:
@@ -252,13 +259,20 @@ class TantivyEngine:
 
     def _facets(
         self, searcher: Any, query: SearchQuery, today: date, text: Any | None, geo: list[Any]
-    ) -> dict[str, list[tuple[str, int]]]:
-        """The counts of each step of the facet plan."""
-        out: dict[str, list[tuple[str, int]]] = {}
-        for step in facet_plan(query):
-            filters = filter_clauses(self.schema, query, today, without=step.without) + geo
-            out |= self._aggregate(searcher, self._combine(text, filters), step.groups)
-        return out
+    ) -> list[Future[dict[str, list[tuple[str, int]]]]]:
+        """The counts of each step of the facet plan, started on the counting threads while
+        the caller finds the page (tantivy leaves the GIL while it aggregates)."""
+        return [
+            self._counting.submit(
+                self._aggregate,
+                searcher,
+                self._combine(
+                    text, filter_clauses(self.schema, query, today, without=step.without) + geo
+                ),
+                step.groups,
+            )
+            for step in facet_plan(query)
+        ]
 
     def _aggregate(
         self, searcher: Any, query: Any, groups: tuple[str, ...]
