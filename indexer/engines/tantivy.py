@@ -14,8 +14,9 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import tantivy
 from catalog.synonyms import synonyms
 from indexer.documents import Hit, board_codes
 from indexer.engines.base import EngineResult
+from indexer.engines.spare_threads import SpareThreads
 from indexer.engines.tantivy_geo import cover
 from indexer.engines.tantivy_lexicon import Lexicon, TermMatch
 from indexer.engines.tantivy_query import (
@@ -76,9 +78,8 @@ class TantivyEngine:
         self._open_lock = threading.Lock()
         self._live: tuple[str, Any] | None = None
         self.lexicon = Lexicon(TEXT_BOOSTS)
-        # Facet counts run beside the page search: one thread per core, shared by every
-        # search of the process, so concurrent searches queue here rather than oversubscribe.
-        self._counting = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="facets")
+        # Facet counts run beside the page search on a free core (spare_threads).
+        self._counting = SpareThreads(os.cpu_count() or 2, "facets")
         root.mkdir(parents=True, exist_ok=True)
         if not (root / POINTER).exists():
             self._create("gen-0")
@@ -260,19 +261,16 @@ class TantivyEngine:
     def _facets(
         self, searcher: Any, query: SearchQuery, today: date, text: Any | None, geo: list[Any]
     ) -> list[Future[dict[str, list[tuple[str, int]]]]]:
-        """The counts of each step of the facet plan, started on the counting threads while
-        the caller finds the page (tantivy leaves the GIL while it aggregates)."""
-        return [
-            self._counting.submit(
-                self._aggregate,
-                searcher,
-                self._combine(
-                    text, filter_clauses(self.schema, query, today, without=step.without) + geo
-                ),
-                step.groups,
+        """The counts of each step of the facet plan, started beside the page search where a
+        core is free (tantivy leaves the GIL while it aggregates)."""
+        steps = []
+        for step in facet_plan(query):
+            filters = filter_clauses(self.schema, query, today, without=step.without) + geo
+            counted = self._combine(text, filters)
+            steps.append(
+                self._counting.start(partial(self._aggregate, searcher, counted, step.groups))
             )
-            for step in facet_plan(query)
-        ]
+        return steps
 
     def _aggregate(
         self, searcher: Any, query: Any, groups: tuple[str, ...]
