@@ -19,6 +19,7 @@ _HOMES = {
     "FanOutSyncer": "sync",
     "Hit": "documents",
     "HitMoc": "documents",
+    "IndexOutdated": "errors",
     "InvalidQuery": "errors",
     "MAX_DEPTH": "query",
     "MeilisearchEngine": "engines.meilisearch",

@@ -10,6 +10,7 @@ _HOMES = {
     "NoStoreMiddleware": "no_store",
     "STATIC_DIR": "deps",
     "error_page": "errors",
+    "in_search_thread": "threads",
     "page_text": "errors",
     "provider_pages": "provider_pages",
     "routes": "routes",
