@@ -32,6 +32,7 @@ from web import provider_pages
 from web import routes as web_routes
 from web.deps import STATIC_DIR
 from web.no_store import NoStoreMiddleware
+from web.threads import search_limiter
 
 DESCRIPTION = """
 Search CME activities registered for board Maintenance of Certification (MOC).
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
             else installation_secret(settings.data_dir)
         )
         app.state.search = make_search_service(db, search_engine, observe=metrics.search.observe)
+        app.state.search_limiter = search_limiter()
         metrics.outbox.engine = db
         per_instance = None
         if isinstance(search_engine, MeilisearchInstances):

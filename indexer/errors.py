@@ -30,7 +30,7 @@ class EngineUnavailable(SearchError):
 
 
 class IndexOutdated(EngineUnavailable):
-    code = "engine_unavailable"
+    """Its code stays engine_unavailable: to a client it is an outage until the rebuild."""
 
 
 class EngineTimeout(EngineUnavailable):

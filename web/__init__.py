@@ -14,6 +14,7 @@ _HOMES = {
     "page_text": "errors",
     "provider_pages": "provider_pages",
     "routes": "routes",
+    "search_limiter": "threads",
 }
 __all__ = sorted(_HOMES)
 __getattr__ = lazy_exports(__name__, _HOMES)

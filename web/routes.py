@@ -62,7 +62,10 @@ def _params(request: Request) -> dict[str, list[str]]:
 async def search_page(request: Request, search: SearchDep) -> Response:
     """The search page: box, facets, results, pagination; the URL holds the whole state."""
     return await in_search_thread(
-        lambda: templates.TemplateResponse(request, "search.html", _search_context(request, search))
+        request,
+        lambda: templates.TemplateResponse(
+            request, "search.html", _search_context(request, search)
+        ),
     )
 
 
@@ -70,7 +73,7 @@ async def search_page(request: Request, search: SearchDep) -> Response:
 async def search_results(request: Request, search: SearchDep) -> Response:
     """The search page's changing parts for the same parameters, rendered by the same
     templates: what the page's script swaps in as a physician types or ticks."""
-    return await in_search_thread(lambda: _results_json(request, search))
+    return await in_search_thread(request, lambda: _results_json(request, search))
 
 
 def _results_json(request: Request, search: SearchService) -> Response:
@@ -92,7 +95,7 @@ def _results_json(request: Request, search: SearchService) -> Response:
 async def search_count(request: Request, search: SearchDep) -> Response:
     """How many activities a search would show: the phone's filter panel says it before Apply."""
     parsed = parse(_params(request))
-    total = await in_search_thread(lambda: search.count(parsed.query))
+    total = await in_search_thread(request, lambda: search.count(parsed.query))
     return JSONResponse(
         {"total": total, "label": show_label(total)}, headers={"Cache-Control": "no-store"}
     )

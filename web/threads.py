@@ -14,22 +14,21 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from anyio import CapacityLimiter, to_thread
+from fastapi import Request
 
 T = TypeVar("T")
 # 4 against anyio's 40, one process at 100k, wrk -c32 over the rotation: 217 req/s against
 # ~200, the same p50 one request at a time (docs/benchmarks.md); 2, 6 and 8 were no better.
 SEARCH_THREADS = 4
-_limiter: CapacityLimiter | None = None
 
 
-def _search_limiter() -> CapacityLimiter:
-    # Created on first use: a CapacityLimiter belongs to the running event loop.
-    global _limiter
-    if _limiter is None:
-        _limiter = CapacityLimiter(SEARCH_THREADS)
-    return _limiter
+def search_limiter() -> CapacityLimiter:
+    """The app's limiter for search work; made in its lifespan, inside the event loop that
+    serves it (the app factory puts it in ``app.state.search_limiter``)."""
+    return CapacityLimiter(SEARCH_THREADS)
 
 
-async def in_search_thread(work: Callable[[], T]) -> T:
+async def in_search_thread(request: Request, work: Callable[[], T]) -> T:
     """Run ``work`` (a search and the rendering of its answer) in a search worker thread."""
-    return await to_thread.run_sync(work, limiter=_search_limiter())
+    limiter: CapacityLimiter = request.app.state.search_limiter
+    return await to_thread.run_sync(work, limiter=limiter)

@@ -43,7 +43,7 @@ async def search_activities(request: Request, query: SearchQueryDep, search: Sea
             raise InvalidQuery([FieldError("page", f"must be at most {last}, the last page")])
         return cached_json(request, search_body(result))
 
-    return await in_search_thread(answer)
+    return await in_search_thread(request, answer)
 
 
 def search_body(result: SearchResult) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 A search's facet counts run beside its page search when a core is free (tantivy leaves the
 GIL while it aggregates), which cuts the time of one search; under load no core is free, and
-queueing the counts behind other searches' would only add hand-overs (measured at 1M, 32
-connections: 106 req/s running them in the caller, 87 queued on the pool).
+queueing the counts behind other searches' would only add hand-overs. Measured at 1M, wrk
+-c32 for 15 s each, back to back: 94.8 req/s with every count in the caller, 81.9 queued on
+the pool, 82.7 this way; one search at a time, the in-process p95 fell from 46.3 to about
+31 ms.
 """
 
 from __future__ import annotations

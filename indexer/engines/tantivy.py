@@ -196,7 +196,7 @@ class TantivyEngine:
         outside = [
             num
             for num, miles in zip(
-                searcher.fast_field_values("doc_num", edge) if edge else [],
+                searcher.fast_field_values("doc_num", edge),
                 self._miles(searcher, edge, point),
                 strict=True,
             )
@@ -209,7 +209,7 @@ class TantivyEngine:
     ) -> dict[int, float]:
         """{doc_num: miles} of every document of the radius filter (to sort by distance)."""
         members = self._members(searcher, radius)
-        nums = searcher.fast_field_values("doc_num", members) if members else []
+        nums = searcher.fast_field_values("doc_num", members)
         return dict(zip(nums, self._miles(searcher, members, point), strict=True))
 
     @staticmethod
@@ -223,11 +223,8 @@ class TantivyEngine:
 
     @staticmethod
     def _miles(searcher: Any, addresses: list[Any], point: tuple[float, float]) -> list[float]:
-        if not addresses:
-            return []
         lats = searcher.fast_field_values("lat", addresses)
-        lngs = searcher.fast_field_values("lng", addresses)
-        return miles_from(point, lats, lngs)
+        return miles_from(point, lats, searcher.fast_field_values("lng", addresses))
 
     def _page(
         self,
@@ -239,8 +236,8 @@ class TantivyEngine:
         if query.sort == "distance" and distances is not None:
             found = searcher.search(main, limit=max(1, len(distances)))
             addresses = [a for _, a in found.hits]
-            nums = searcher.fast_field_values("doc_num", addresses) if addresses else []
-            ties = searcher.fast_field_values("tie", addresses) if addresses else []
+            nums = searcher.fast_field_values("doc_num", addresses)
+            ties = searcher.fast_field_values("tie", addresses)
             ranked = sorted(
                 zip(nums, ties, addresses, strict=True), key=lambda t: (distances[t[0]], t[1])
             )
